@@ -1,0 +1,44 @@
+//! `habitd check`: validate the config and describe each habit's schedule.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use super::Exit;
+use crate::config::Goal;
+use crate::timespec::HumanDuration;
+
+pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
+    let config = super::load_config(explicit)?;
+    let now = Timestamp::now();
+    println!("config: {}", config.origin);
+    println!("timezone: {}", config.timezone_name());
+    println!("catch_up: {}", HumanDuration(config.catch_up));
+    let width = config.habits.iter().map(|h| h.id.len()).max().unwrap_or(0);
+    for habit in &config.habits {
+        let goal = match &habit.goal {
+            Goal::Count { count, unit } => format!("{count} {unit}"),
+            Goal::Minutes(minutes) => format!("{minutes} min"),
+        };
+        let per_week = habit
+            .per_week
+            .map(|n| format!(", {n} days a week"))
+            .unwrap_or_default();
+        let next = habit
+            .schedule
+            .next_after(&config.timezone, now)
+            .map(|at| {
+                at.to_zoned_datetime(config.timezone.clone())
+                    .strftime("%a %Y-%m-%d %H:%M:%S %:z")
+                    .to_string()
+            })
+            .unwrap_or_else(|| "never".to_string());
+        println!(
+            "{:width$}  {}; goal {goal}{per_week}; next {next}",
+            habit.id,
+            habit.schedule.describe()
+        );
+    }
+    println!("ok: {} habits", config.habits.len());
+    Ok(Exit::Success)
+}

@@ -1,0 +1,31 @@
+//! `habitd run`: the daemon's process setup — one runtime thread, the
+//! shutdown signals — before handing over to [`crate::daemon::run`].
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::Exit;
+
+pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
+    let config = super::load_config(explicit.as_deref())?;
+    // One thread is plenty for a daemon that sleeps between reminders, and
+    // it keeps the idle process to a single sleeping thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+        let shutdown = async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        };
+        crate::daemon::run(config, explicit, shutdown).await
+    })?;
+    Ok(Exit::Success)
+}

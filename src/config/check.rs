@@ -1,0 +1,755 @@
+//! The walk from TOML text to a validated [`Config`]: every key is looked at
+//! with its location, and every problem is collected rather than stopping at
+//! the first.
+
+use jiff::SignedDuration;
+use jiff::civil::{Time, Weekday, date};
+use jiff::tz::TimeZone;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::{Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, Urgency};
+use crate::cron::CronExpr;
+use crate::schedule::{Days, Schedule};
+use crate::suggest::closest;
+use crate::timespec::{Window, parse_clock_time, parse_duration, parse_window};
+
+const TOP_KEYS: &[&str] = &["settings", "habits"];
+const SETTINGS_KEYS: &[&str] = &["timezone", "catch_up"];
+const HABIT_KEYS: &[&str] = &[
+    "title", "body", "urgency", "timeout", "at", "every", "between", "cron", "days", "goal",
+    "per_week", "snooze",
+];
+const GOAL_KEYS: &[&str] = &["count", "unit", "minutes"];
+
+const DEFAULT_CATCH_UP: SignedDuration = SignedDuration::from_mins(15);
+const DEFAULT_SNOOZE: SignedDuration = SignedDuration::from_mins(10);
+
+type Table<'i> = DeTable<'i>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Collects errors with their locations in one source text.
+struct Reporter<'t> {
+    text: &'t str,
+    origin: String,
+    errors: Vec<ConfigError>,
+}
+
+impl Reporter<'_> {
+    fn error(&mut self, offset: usize, key: &str, message: impl Into<String>) {
+        let (line, column) = line_column(self.text, offset);
+        self.errors.push(ConfigError {
+            origin: self.origin.clone(),
+            line,
+            column,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Reports keys of `table` that are not in `known`, with a suggestion.
+    fn unknown_keys(&mut self, table: &Table<'_>, prefix: &str, known: &[&str]) {
+        for key in table.keys() {
+            let name: &str = key.get_ref();
+            if known.contains(&name) {
+                continue;
+            }
+            let mut message = format!("unknown key {name:?}");
+            if let Some(suggestion) = closest(name, known.iter().copied()) {
+                message.push_str(&format!("; did you mean {suggestion:?}?"));
+            } else {
+                message.push_str(&format!("; expected one of: {}", known.join(", ")));
+            }
+            self.error(key.span().start, &join_key(prefix, name), message);
+        }
+    }
+
+    /// The string at `key`, or an error naming the type found.
+    fn string<'v>(&mut self, value: &'v Value<'_>, key: &str) -> Option<&'v str> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s),
+            other => {
+                let found = other.type_str();
+                self.error(
+                    value.span().start,
+                    key,
+                    format!("expected a string, found {found}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(
+        &mut self,
+        value: &Value<'_>,
+        key: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(n) if range.contains(&n) => Some(n),
+            _ => {
+                let (lo, hi) = (range.start(), range.end());
+                self.error(
+                    value.span().start,
+                    key,
+                    format!("expected a whole number from {lo} to {hi}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string parsed by `parse`, whose error message becomes the report.
+    fn parsed<T>(
+        &mut self,
+        value: &Value<'_>,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let text = self.string(value, key)?;
+        match parse(text) {
+            Ok(parsed) => Some(parsed),
+            Err(message) => {
+                self.error(value.span().start, key, message);
+                None
+            }
+        }
+    }
+
+    fn table<'v, 'i>(&mut self, value: &'v Value<'i>, key: &str) -> Option<&'v Table<'i>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                let found = other.type_str();
+                self.error(
+                    value.span().start,
+                    key,
+                    format!("expected a table, found {found}"),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn join_key(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// 1-based line and character column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, column)
+}
+
+fn get<'v, 'i>(table: &'v Table<'i>, key: &str) -> Option<&'v Value<'i>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, v)| v)
+}
+
+/// Parses and validates `text`; see the module doc.
+pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> {
+    let mut report = Reporter {
+        text,
+        origin: origin.to_string(),
+        errors: Vec::new(),
+    };
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
+    for error in &syntax_errors {
+        let span = error.span().unwrap_or(0..0);
+        let mut message = error.message().trim_end().to_lowercase_first();
+        // The parser says "duplicate key" without saying which.
+        if let Some(culprit) = text
+            .get(span.clone())
+            .filter(|s| message.starts_with("duplicate") && !s.is_empty() && s.len() <= 40)
+        {
+            message = format!("{message} {culprit:?}");
+        }
+        report.error(span.start, "", message);
+    }
+    if !syntax_errors.is_empty() {
+        report.errors.sort_by_key(|e| (e.line, e.column));
+        return Err(ConfigErrors(report.errors));
+    }
+    let root = document.get_ref();
+    report.unknown_keys(root, "", TOP_KEYS);
+
+    let mut timezone = None;
+    let mut catch_up = DEFAULT_CATCH_UP;
+    if let Some(value) = get(root, "settings")
+        && let Some(settings) = report.table(value, "settings")
+    {
+        report.unknown_keys(settings, "settings", SETTINGS_KEYS);
+        if let Some(value) = get(settings, "timezone") {
+            timezone = report.parsed(value, "settings.timezone", |name| {
+                TimeZone::get(name).map_err(|_| {
+                    format!("unknown time zone {name:?}: expected an IANA name such as \"Europe/Berlin\" or \"America/New_York\"")
+                })
+            });
+        }
+        if let Some(value) = get(settings, "catch_up") {
+            catch_up = report
+                .parsed(value, "settings.catch_up", parse_duration)
+                .unwrap_or(catch_up);
+        }
+    }
+
+    let mut habits = Vec::new();
+    match get(root, "habits") {
+        None => {}
+        Some(value) => {
+            if let Some(table) = report.table(value, "habits") {
+                for (id, value) in table {
+                    if let Some(habit) = check_habit(&mut report, id, value) {
+                        habits.push(habit);
+                    }
+                }
+            }
+        }
+    }
+    if !report.errors.is_empty() {
+        report.errors.sort_by_key(|e| (e.line, e.column));
+        return Err(ConfigErrors(report.errors));
+    }
+    habits.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Config {
+        origin,
+        timezone: timezone.unwrap_or_else(TimeZone::system),
+        catch_up,
+        habits,
+    })
+}
+
+trait LowercaseFirst {
+    fn to_lowercase_first(&self) -> String;
+}
+
+impl LowercaseFirst for str {
+    /// Our messages start in lowercase; the TOML parser's start capitalised.
+    fn to_lowercase_first(&self) -> String {
+        let mut chars = self.chars();
+        chars
+            .next()
+            .map(|c| c.to_lowercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    id.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn check_habit(
+    report: &mut Reporter<'_>,
+    id: &Spanned<std::borrow::Cow<'_, str>>,
+    value: &Value<'_>,
+) -> Option<Habit> {
+    let id_text: &str = id.get_ref();
+    let prefix = format!("habits.{id_text}");
+    let errors_before = report.errors.len();
+    if !valid_id(id_text) {
+        let hint = id_text
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        report.error(
+            id.span().start,
+            &prefix,
+            format!(
+                "habit id {id_text:?} must be lowercase letters, digits and '-', e.g. {hint:?}"
+            ),
+        );
+    }
+    let table = report.table(value, &prefix)?;
+    report.unknown_keys(table, &prefix, HABIT_KEYS);
+    let key = |name: &str| format!("{prefix}.{name}");
+
+    let title = match get(table, "title") {
+        Some(v) => report.string(v, &key("title")).map(str::to_string),
+        None => {
+            report.error(id.span().start, &prefix, "missing key \"title\": every habit needs the notification's title, e.g. title = \"Drink a glass of water\"");
+            None
+        }
+    };
+    let body = get(table, "body").and_then(|v| report.string(v, &key("body")).map(str::to_string));
+    let urgency = get(table, "urgency").map_or(Some(Urgency::Normal), |v| {
+        report.parsed(v, &key("urgency"), |s| match s {
+            "low" => Ok(Urgency::Low),
+            "normal" => Ok(Urgency::Normal),
+            "critical" => Ok(Urgency::Critical),
+            other => Err(format!(
+                "invalid urgency {other:?}: expected \"low\", \"normal\" or \"critical\""
+            )),
+        })
+    });
+    let timeout = get(table, "timeout").map_or(Some(Expiry::ServerDefault), |v| {
+        report.parsed(v, &key("timeout"), |s| {
+            if s == "never" {
+                return Ok(Expiry::Never);
+            }
+            let d = parse_duration(s).map_err(|e| format!("{e}, or \"never\""))?;
+            let ms = u32::try_from(d.as_millis()).ok().filter(|&ms| ms > 0);
+            ms.map(Expiry::After)
+                .ok_or_else(|| format!("invalid timeout {s:?}: expected a positive duration such as \"30s\", or \"never\""))
+        })
+    });
+    let schedule = check_schedule(report, id, table, &prefix);
+    let goal = get(table, "goal").map_or(
+        Some(Goal::Count {
+            count: 1,
+            unit: "times".to_string(),
+        }),
+        |v| check_goal(report, v, &key("goal")),
+    );
+    let per_week = get(table, "per_week")
+        .and_then(|v| report.integer(v, &key("per_week"), 1..=7))
+        .and_then(|n| u8::try_from(n).ok());
+    let snooze = get(table, "snooze").map_or(Some(DEFAULT_SNOOZE), |v| {
+        report.parsed(v, &key("snooze"), |s| {
+            parse_duration(s).and_then(|d| {
+                if d.is_positive() {
+                    Ok(d)
+                } else {
+                    Err(format!(
+                        "invalid snooze {s:?}: expected a positive duration such as \"10m\""
+                    ))
+                }
+            })
+        })
+    });
+    if report.errors.len() > errors_before {
+        return None;
+    }
+    Some(Habit {
+        id: id_text.to_string(),
+        title: title?,
+        body,
+        urgency: urgency?,
+        timeout: timeout?,
+        schedule: schedule?,
+        goal: goal?,
+        per_week,
+        snooze: snooze?,
+    })
+}
+
+fn check_goal(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option<Goal> {
+    let table = report.table(value, key)?;
+    report.unknown_keys(table, key, GOAL_KEYS);
+    let field = |name: &str| format!("{key}.{name}");
+    match (get(table, "count"), get(table, "minutes")) {
+        (Some(count), None) => {
+            let count = report.integer(count, &field("count"), 1..=10_000)?;
+            let unit = match get(table, "unit") {
+                Some(v) => report.string(v, &field("unit"))?.to_string(),
+                None => "times".to_string(),
+            };
+            Some(Goal::Count {
+                count: u32::try_from(count).ok()?,
+                unit,
+            })
+        }
+        (None, Some(minutes)) => {
+            if let Some(unit) = get(table, "unit") {
+                report.error(
+                    unit.span().start,
+                    &field("unit"),
+                    "a minutes goal has no unit; remove `unit`",
+                );
+            }
+            let minutes = report.integer(minutes, &field("minutes"), 1..=1440)?;
+            Some(Goal::Minutes(u32::try_from(minutes).ok()?))
+        }
+        _ => {
+            report.error(
+                value.span().start,
+                key,
+                "expected exactly one of `count` or `minutes`, e.g. goal = { count = 8, unit = \"glasses\" } or goal = { minutes = 20 }",
+            );
+            None
+        }
+    }
+}
+
+fn check_schedule(
+    report: &mut Reporter<'_>,
+    id: &Spanned<std::borrow::Cow<'_, str>>,
+    table: &Table<'_>,
+    prefix: &str,
+) -> Option<Schedule> {
+    let key = |name: &str| format!("{prefix}.{name}");
+    let kinds: Vec<(&str, &Value<'_>)> = ["at", "every", "cron"]
+        .into_iter()
+        .filter_map(|k| get(table, k).map(|v| (k, v)))
+        .collect();
+    let between = get(table, "between");
+    let days_value = get(table, "days");
+    let (kind, value) = match kinds.as_slice() {
+        [single] => *single,
+        [] => {
+            report.error(
+                id.span().start,
+                prefix,
+                "no schedule: add one of `at = \"12:30\"`, `every = \"1h\"` (with `between = \"09:00-21:00\"`) or `cron = \"30 12 * * *\"`",
+            );
+            return None;
+        }
+        [_, (second, value), ..] => {
+            let names: Vec<&str> = kinds.iter().map(|(k, _)| *k).collect();
+            report.error(
+                value.span().start,
+                &key(second),
+                format!(
+                    "a habit has exactly one schedule, found {}; keep one",
+                    names.join(" and ")
+                ),
+            );
+            return None;
+        }
+    };
+    if kind != "every"
+        && let Some(between) = between
+    {
+        report.error(
+            between.span().start,
+            &key("between"),
+            "`between` only goes with `every`; remove it or use `every`",
+        );
+    }
+    let days = match days_value {
+        Some(v) if kind == "cron" => {
+            report.error(
+                v.span().start,
+                &key("days"),
+                "a cron expression has its own day fields; remove `days`",
+            );
+            None
+        }
+        Some(v) => check_days(report, v, &key("days")),
+        None => Some(Days::DAILY),
+    };
+    match kind {
+        "at" => {
+            let times = check_times(report, value, &key("at"))?;
+            Some(Schedule::At { times, days: days? })
+        }
+        "every" => {
+            let interval = report.parsed(value, &key("every"), |s| {
+                let d = parse_duration(s)?;
+                if d < SignedDuration::from_secs(1) {
+                    return Err(format!(
+                        "invalid interval {s:?}: expected at least one second, e.g. \"1h\""
+                    ));
+                }
+                Ok(d)
+            });
+            let window = between.map_or(Some(Window::WHOLE_DAY), |v| {
+                report.parsed(v, &key("between"), parse_window)
+            });
+            Some(Schedule::Every {
+                interval: interval?,
+                window: window?,
+                days: days?,
+            })
+        }
+        _ => {
+            let text = report.string(value, &key("cron"))?;
+            match CronExpr::parse(text) {
+                Ok(cron) => {
+                    if cron
+                        .next_at_or_after(date(2000, 1, 1).at(0, 0, 0, 0))
+                        .is_none()
+                    {
+                        report.error(
+                            value.span().start,
+                            &key("cron"),
+                            format!(
+                                "cron {text:?} can never fire (no such date, like 30 February)"
+                            ),
+                        );
+                        return None;
+                    }
+                    Some(Schedule::Cron(cron))
+                }
+                Err(e) => {
+                    // +1 for the opening quote; exact for strings without escapes.
+                    report.error(
+                        value.span().start + 1 + e.offset,
+                        &key("cron"),
+                        format!("invalid cron {text:?}: {}", e.message),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn check_times(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option<Vec<Time>> {
+    let mut times = match value.get_ref() {
+        DeValue::String(_) => vec![report.parsed(value, key, parse_clock_time)?],
+        DeValue::Array(items) if !items.is_empty() => {
+            let parsed: Vec<Option<Time>> = items
+                .iter()
+                .map(|item| report.parsed(item, key, parse_clock_time))
+                .collect();
+            parsed.into_iter().collect::<Option<Vec<_>>>()?
+        }
+        _ => {
+            report.error(value.span().start, key, "expected a time or a list of times, e.g. at = \"12:30\" or at = [\"08:00\", \"20:00\"]");
+            return None;
+        }
+    };
+    times.sort();
+    times.dedup();
+    Some(times)
+}
+
+fn check_days(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option<Days> {
+    const EXPECTED: &str = "expected \"daily\", \"weekdays\", \"weekends\" or a list of days like [\"mon\", \"wed\", \"fri\"]";
+    match value.get_ref() {
+        DeValue::String(s) => match s.as_ref() {
+            "daily" => Some(Days::DAILY),
+            "weekdays" => Some(Days::WEEKDAYS),
+            "weekends" => Some(Days::WEEKENDS),
+            other => {
+                report.error(
+                    value.span().start,
+                    key,
+                    format!("invalid days {other:?}: {EXPECTED}"),
+                );
+                None
+            }
+        },
+        DeValue::Array(items) => {
+            let mut days = Days::none();
+            let mut ok = true;
+            for item in items {
+                match report.string(item, key).map(weekday) {
+                    Some(Some(day)) => days = days.with(day),
+                    Some(None) => {
+                        let name = report.string(item, key).unwrap_or_default().to_string();
+                        report.error(item.span().start, key, format!("invalid day {name:?}: expected one of mon, tue, wed, thu, fri, sat, sun"));
+                        ok = false;
+                    }
+                    None => ok = false,
+                }
+            }
+            if ok && days.is_empty() {
+                report.error(
+                    value.span().start,
+                    key,
+                    format!("no days listed: {EXPECTED}"),
+                );
+                return None;
+            }
+            ok.then_some(days)
+        }
+        _ => {
+            report.error(value.span().start, key, EXPECTED);
+            None
+        }
+    }
+}
+
+fn weekday(name: &str) -> Option<Weekday> {
+    let day = match name.to_ascii_lowercase().as_str() {
+        "mon" | "monday" => Weekday::Monday,
+        "tue" | "tuesday" => Weekday::Tuesday,
+        "wed" | "wednesday" => Weekday::Wednesday,
+        "thu" | "thursday" => Weekday::Thursday,
+        "fri" | "friday" => Weekday::Friday,
+        "sat" | "saturday" => Weekday::Saturday,
+        "sun" | "sunday" => Weekday::Sunday,
+        _ => return None,
+    };
+    Some(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DEFAULT_CONFIG, LoadError, parse_str};
+
+    fn errors(text: &str) -> Vec<String> {
+        match parse_str(text, Origin::File("c.toml".into())) {
+            Ok(_) => panic!("expected errors for:\n{text}"),
+            Err(LoadError::Invalid(errors)) => errors.0.iter().map(ToString::to_string).collect(),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    fn config(text: &str) -> Config {
+        match parse_str(text, Origin::Builtin) {
+            Ok(config) => config,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn the_default_config_is_valid() {
+        let config = config(DEFAULT_CONFIG);
+        let ids: Vec<&str> = config.habits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["bedtime-stretch", "stretch", "walk", "water"]);
+    }
+
+    #[test]
+    fn every_error_is_reported_with_its_location_and_key() {
+        let text = r#"
+[settings]
+timezone = "Europe/Berln"
+catchup = "15m"
+
+[habits.water]
+title = "Water"
+every = "1 hour"
+between = "09:00-25:00"
+
+[habits.walk]
+titel = "Walk"
+at = "17:30"
+cron = "0 9 * * *"
+
+[habits.stretch]
+title = "Stretch"
+cron = "0 25 * * *"
+"#;
+        assert_eq!(
+            errors(text),
+            [
+                "c.toml:3:12: settings.timezone: unknown time zone \"Europe/Berln\": expected an IANA name such as \"Europe/Berlin\" or \"America/New_York\"",
+                "c.toml:4:1: settings.catchup: unknown key \"catchup\"; did you mean \"catch_up\"?",
+                "c.toml:8:9: habits.water.every: invalid duration \"1 hour\": expected a number with a unit (s, m, h, d), e.g. \"30s\", \"15m\" or \"1h30m\"",
+                "c.toml:9:11: habits.water.between: invalid time \"25:00\": hours go from 00 to 23 and minutes from 00 to 59, e.g. \"23:30\"",
+                "c.toml:11:9: habits.walk: missing key \"title\": every habit needs the notification's title, e.g. title = \"Drink a glass of water\"",
+                "c.toml:12:1: habits.walk.titel: unknown key \"titel\"; did you mean \"title\"?",
+                "c.toml:14:8: habits.walk.cron: a habit has exactly one schedule, found at and cron; keep one",
+                "c.toml:18:11: habits.stretch.cron: invalid cron \"0 25 * * *\": hour 25 is out of range 0-23",
+            ]
+        );
+    }
+
+    #[test]
+    fn schedules_need_exactly_one_kind() {
+        let e = errors("[habits.a]\ntitle = \"A\"\n");
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("c.toml:1:9: habits.a: no schedule"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn cron_that_never_fires_is_an_error() {
+        let e = errors("[habits.a]\ntitle = \"A\"\ncron = \"0 0 30 2 *\"\n");
+        assert_eq!(
+            e,
+            [
+                "c.toml:3:8: habits.a.cron: cron \"0 0 30 2 *\" can never fire (no such date, like 30 February)"
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_and_duplicate_habits_have_locations() {
+        let e = errors("[habits.a]\ntitle = \"A\"\nat = \"12:00\"\n[habits.a]\ntitle = \"B\"\n");
+        assert!(e[0].starts_with("c.toml:4:9: duplicate key \"a\""), "{e:?}");
+        let e = errors("title = \n");
+        assert!(e[0].starts_with("c.toml:1:"), "{e:?}");
+    }
+
+    #[test]
+    fn bad_ids_days_goals_and_types() {
+        let text = r#"
+[habits.Water]
+title = "W"
+at = ["08:00", 9]
+days = ["mon", "funday"]
+goal = { count = 0 }
+urgency = "loud"
+timeout = "forever"
+per_week = 8
+
+[habits.x]
+title = 3
+cron = "0 9 * * *"
+days = "weekdays"
+goal = { minutes = 20, count = 2 }
+"#;
+        let e = errors(text);
+        let keys: Vec<&str> = e.iter().map(|e| e.split(": ").nth(1).unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "habits.Water",
+                "habits.Water.at",
+                "habits.Water.days",
+                "habits.Water.goal.count",
+                "habits.Water.urgency",
+                "habits.Water.timeout",
+                "habits.Water.per_week",
+                "habits.x.title",
+                "habits.x.days",
+                "habits.x.goal",
+            ],
+            "{e:#?}"
+        );
+    }
+
+    #[test]
+    fn defaults_and_values() {
+        let c = config(
+            r#"
+[settings]
+timezone = "America/New_York"
+catch_up = "1h"
+[habits.walk]
+title = "Walk"
+body = "20 minutes"
+at = ["17:30", "08:00", "17:30"]
+days = ["sat", "sun"]
+goal = { minutes = 20 }
+urgency = "critical"
+timeout = "never"
+per_week = 5
+snooze = "5m"
+"#,
+        );
+        assert_eq!(c.timezone_name(), "America/New_York");
+        assert_eq!(c.catch_up, SignedDuration::from_hours(1));
+        let walk = c.habit("walk").unwrap();
+        assert_eq!(walk.schedule.describe(), "at 08:00, 17:30 on weekends");
+        assert_eq!(walk.goal, Goal::Minutes(20));
+        assert_eq!(walk.urgency, Urgency::Critical);
+        assert_eq!(walk.timeout, Expiry::Never);
+        assert_eq!(walk.per_week, Some(5));
+        assert_eq!(walk.snooze, SignedDuration::from_mins(5));
+    }
+
+    #[test]
+    fn line_columns_count_characters() {
+        assert_eq!(line_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("é\nx", 3), (2, 1));
+        assert_eq!(line_column("x", 99), (1, 2));
+    }
+}

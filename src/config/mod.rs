@@ -1,0 +1,219 @@
+//! The user's configuration: where it is found, and the validated form the
+//! rest of habitd uses.
+//!
+//! Loading is split from parsing (`load` reads a file, `parse_str` parses
+//! text) so tests parse strings. Parsing happens in two stages: `check` walks
+//! the TOML document, keeping every key's location, and reports every error
+//! it finds — not just the first — each as `file:line:column: key: message`.
+
+mod check;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use jiff::SignedDuration;
+use jiff::tz::TimeZone;
+
+use crate::schedule::Schedule;
+
+/// The default schedule, used when no config file exists. It is the text of
+/// `config.example.toml`, so the documented example is the built-in default.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config.example.toml");
+
+/// A validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The zone whose wall-clock times the schedules name.
+    pub timezone: TimeZone,
+    /// How late a reminder missed during suspend or boot may still be shown.
+    pub catch_up: SignedDuration,
+    /// The habits, sorted by id.
+    pub habits: Vec<Habit>,
+}
+
+impl Config {
+    /// The habit with this id.
+    pub fn habit(&self, id: &str) -> Option<&Habit> {
+        self.habits.iter().find(|h| h.id == id)
+    }
+
+    /// The zone's IANA name, or a description when it has none.
+    pub fn timezone_name(&self) -> &str {
+        self.timezone.iana_name().unwrap_or("the system zone")
+    }
+}
+
+/// Where a configuration came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A file on disk.
+    File(PathBuf),
+    /// The built-in default.
+    Builtin,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::Builtin => f.write_str("<built-in config>"),
+        }
+    }
+}
+
+/// One habit and how it is reminded.
+#[derive(Clone, Debug)]
+pub struct Habit {
+    /// Lowercase letters, digits and `-`; used on the command line.
+    pub id: String,
+    /// The notification's summary line.
+    pub title: String,
+    /// The notification's body.
+    pub body: Option<String>,
+    /// The notification's urgency.
+    pub urgency: Urgency,
+    /// How long the notification stays up.
+    pub timeout: Expiry,
+    /// When reminders fall.
+    pub schedule: Schedule,
+    /// What counts as done for a day.
+    pub goal: Goal,
+    /// Days a week the goal should be met, when the habit is weekly.
+    pub per_week: Option<u8>,
+    /// How long a snooze postpones a reminder by default.
+    pub snooze: SignedDuration,
+}
+
+/// Notification urgency, as in the freedesktop specification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Urgency {
+    /// Shown quietly.
+    Low,
+    /// The default.
+    Normal,
+    /// Stays until dismissed on most servers.
+    Critical,
+}
+
+/// How long a notification stays up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    /// The notification server decides.
+    ServerDefault,
+    /// Until the user dismisses it.
+    Never,
+    /// This long, in milliseconds.
+    After(u32),
+}
+
+/// What counts as done for a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// A number of completions, such as 8 glasses.
+    Count {
+        /// How many.
+        count: u32,
+        /// What is counted, for display (`glasses`).
+        unit: String,
+    },
+    /// Minutes of activity, such as a 20-minute walk.
+    Minutes(u32),
+}
+
+/// One problem found in a configuration, with its location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file (or `<built-in config>`).
+    pub origin: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The dotted key the problem is at, e.g. `habits.water.every`; empty for
+    /// TOML syntax errors.
+    pub key: String,
+    /// What is wrong, lowercase.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.origin, self.line, self.column)?;
+        if !self.key.is_empty() {
+            write!(f, "{}: ", self.key)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in a configuration, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read config {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid configuration.
+    #[error("{0}")]
+    Invalid(ConfigErrors),
+}
+
+/// The config file to use: `explicit` if given, else
+/// `$XDG_CONFIG_HOME/habitd/config.toml` if it exists, else the built-in one.
+pub fn locate(explicit: Option<&Path>) -> Origin {
+    if let Some(path) = explicit {
+        return Origin::File(path.to_path_buf());
+    }
+    match default_path() {
+        Some(path) if path.exists() => Origin::File(path),
+        _ => Origin::Builtin,
+    }
+}
+
+/// `$XDG_CONFIG_HOME/habitd/config.toml`, falling back to `~/.config`.
+pub fn default_path() -> Option<PathBuf> {
+    crate::dirs::config_home().map(|dir| dir.join("habitd").join("config.toml"))
+}
+
+/// Reads and validates the configuration at `origin`.
+pub fn load(origin: &Origin) -> Result<Config, LoadError> {
+    match origin {
+        Origin::Builtin => parse_str(DEFAULT_CONFIG, origin.clone()),
+        Origin::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            parse_str(&text, origin.clone())
+        }
+    }
+}
+
+/// Parses and validates configuration text.
+pub fn parse_str(text: &str, origin: Origin) -> Result<Config, LoadError> {
+    check::check(text, origin).map_err(LoadError::Invalid)
+}

@@ -1,0 +1,78 @@
+//! The `habitd` binary: parse the command line, set up logging, dispatch,
+//! and turn the outcome into an exit code. Errors are printed once, with
+//! their whole cause chain.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use habitd::cli::{self, Cli};
+use habitd::config::LoadError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match cli::dispatch(cli) {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            // Config errors go out bare, one per line, so editors and
+            // terminals can jump to each file:line:column.
+            if let Some(LoadError::Invalid(errors)) = error.downcast_ref::<LoadError>() {
+                eprintln!("{errors}");
+                eprintln!("habitd: {} error(s) in the config", errors.0.len());
+            } else {
+                eprintln!("habitd: {}", chain(&error));
+            }
+            cli::exit_for(&error).into()
+        }
+    }
+}
+
+fn chain(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Logs go to stderr. Under systemd (JOURNAL_STREAM set) each line carries a
+/// `<N>` syslog priority for journald and no timestamp, which journald adds.
+fn init_logging(verbose: u8, quiet: u8) {
+    let level = match (verbose, quiet) {
+        (0, 0) => log::LevelFilter::Info,
+        (1, _) => log::LevelFilter::Debug,
+        (v, _) if v >= 2 => log::LevelFilter::Trace,
+        (_, 1) => log::LevelFilter::Warn,
+        _ => log::LevelFilter::Error,
+    };
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let mut builder = env_logger::Builder::new();
+    builder
+        .filter_module("habitd", level)
+        .filter_level(log::LevelFilter::Warn);
+    if let Ok(spec) = std::env::var("RUST_LOG") {
+        builder.parse_filters(&spec);
+    }
+    builder.format(move |out, record| {
+        if journal {
+            let priority = match record.level() {
+                log::Level::Error => 3,
+                log::Level::Warn => 4,
+                log::Level::Info => 6,
+                log::Level::Debug | log::Level::Trace => 7,
+            };
+            writeln!(out, "<{priority}>{}", record.args())
+        } else {
+            let now = jiff::ZonedDateTime::now();
+            writeln!(
+                out,
+                "{} {:5} {}",
+                now.strftime("%H:%M:%S%.3f"),
+                record.level(),
+                record.args()
+            )
+        }
+    });
+    builder.init();
+}
