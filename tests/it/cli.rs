@@ -1,0 +1,196 @@
+//! The command line without a daemon: `check` and `next`, their output,
+//! errors and exit codes.
+
+use crate::support::TestHome;
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn check_without_a_config_uses_the_built_in_default() {
+    let home = TestHome::new();
+    let out = home.habitd(None, &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("config: <built-in config>\n"), "{text}");
+    for id in ["water", "stretch", "walk", "bedtime-stretch"] {
+        assert!(
+            text.contains(&format!("\n{id} ")),
+            "{id} missing from:\n{text}"
+        );
+    }
+    assert!(text.contains("at 17:30 on weekdays; goal 20 min"), "{text}");
+}
+
+#[test]
+fn the_built_in_default_is_config_example_toml() {
+    let home = TestHome::new();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
+    let from_file = home.habitd(
+        None,
+        &[
+            "next",
+            "--config",
+            example,
+            "--from",
+            "2026-01-01T00:00:00Z",
+            "-n",
+            "50",
+            "--json",
+        ],
+    );
+    let built_in = home.habitd(
+        None,
+        &[
+            "next",
+            "--from",
+            "2026-01-01T00:00:00Z",
+            "-n",
+            "50",
+            "--json",
+        ],
+    );
+    assert!(from_file.status.success() && built_in.status.success());
+    assert_eq!(stdout(&from_file), stdout(&built_in));
+}
+
+#[test]
+fn config_errors_are_all_reported_with_locations_and_exit_2() {
+    let home = TestHome::new();
+    let path = home.write_config(
+        r#"[settings]
+timezone = "Mars/Olympus"
+
+[habits.water]
+title = "Water"
+every = "1 hour"
+colour = "blue"
+"#,
+    );
+    let out = home.habitd(None, &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    let path = path.display();
+    assert!(
+        err.contains(&format!(
+            "{path}:2:12: settings.timezone: unknown time zone \"Mars/Olympus\""
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:6:9: habits.water.every: invalid duration \"1 hour\""
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{path}:7:1: habits.water.colour: unknown key \"colour\""
+        )),
+        "{err}"
+    );
+    assert!(err.ends_with("habitd: 3 error(s) in the config\n"), "{err}");
+    // `run` refuses the same config the same way, before touching anything.
+    let run = home.habitd(None, &["run"]);
+    assert_eq!(run.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_2_with_an_example() {
+    let home = TestHome::new();
+    let out = home.habitd(None, &["next", "watr"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "habitd: no habit \"watr\"; did you mean \"water\"?\n"
+    );
+    let out = home.habitd(None, &["next", "--from", "tomorrow"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("e.g.") || stderr(&out).contains("like \"2026-03-08T01:00\""),
+        "{}",
+        stderr(&out)
+    );
+    let out = home.habitd(None, &["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = home.habitd(None, &["check", "--config", "/nonexistent/habitd.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read config /nonexistent/habitd.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn next_json_follows_the_dst_rules() {
+    let home = TestHome::new();
+    home.write_config(
+        r#"[settings]
+timezone = "America/New_York"
+[habits.late]
+title = "Late"
+at = "02:30"
+[habits.early]
+title = "Early"
+cron = "30 1 * * *"
+"#,
+    );
+    let out = home.habitd(
+        None,
+        &[
+            "next",
+            "--from",
+            "2026-03-07T12:00:00-05:00",
+            "-n",
+            "4",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entries: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let pairs: Vec<(String, String)> = entries
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|e| {
+            (
+                e["habit"].as_str().unwrap().to_string(),
+                e["at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("early", "2026-03-08T01:30:00-05:00"),
+        ("late", "2026-03-08T03:00:00-04:00"), // 02:30 is in the gap
+        ("early", "2026-03-09T01:30:00-04:00"),
+        ("late", "2026-03-09T02:30:00-04:00"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(h, a)| (h.to_string(), a.to_string()))
+        .collect();
+    assert_eq!(pairs, expected);
+
+    // The fold: 01:30 happens twice on 2026-11-01 and fires once, the first time.
+    let out = home.habitd(
+        None,
+        &[
+            "next",
+            "early",
+            "--from",
+            "2026-11-01T00:00",
+            "-n",
+            "2",
+            "--json",
+        ],
+    );
+    let entries: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(entries[0]["at"], "2026-11-01T01:30:00-04:00");
+    assert_eq!(entries[1]["at"], "2026-11-02T01:30:00-05:00");
+}

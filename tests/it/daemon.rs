@@ -1,0 +1,180 @@
+//! `habitd run` on a private session bus against a notification server that
+//! speaks the real protocol: reminders arrive on time with the right content,
+//! a habit's reminder replaces its previous one, a missing server is survived,
+//! SIGHUP reloads (keeping the old config when the new one is broken) and
+//! SIGTERM stops cleanly.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::support::{Daemon, DbusSession, NotificationServer, Received, TestHome, cron_due_in};
+
+/// How long any expected event may take before the test fails.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The wall-clock second `secs` from now (rounded up to a whole second) as
+/// `HH:MM:SS` in UTC, and that instant.
+fn utc_clock_in(secs: u64) -> (String, SystemTime) {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970");
+    let due = since_epoch.as_secs() + u64::from(since_epoch.subsec_nanos() > 0) + secs;
+    let of_day = due % 86_400;
+    let text = format!(
+        "{:02}:{:02}:{:02}",
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60
+    );
+    (text, UNIX_EPOCH + Duration::from_secs(due))
+}
+
+/// Asserts `received` came at `due` or less than a second after it.
+fn assert_on_time(received: &Received, due: SystemTime) {
+    let late = received
+        .at
+        .duration_since(due)
+        .unwrap_or_else(|early| panic!("notification came {:?} early", early.duration()));
+    assert!(
+        late < Duration::from_secs(1),
+        "notification came {late:?} late"
+    );
+}
+
+fn habit_config(schedule: &str) -> String {
+    format!(
+        r#"[settings]
+timezone = "UTC"
+
+[habits.sip]
+title = "Sip & <stretch>"
+body = "Calf: pull the foot toward your head"
+urgency = "critical"
+timeout = "30s"
+{schedule}
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cron_reminder_arrives_on_time_with_its_content() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    let (cron, due) = cron_due_in(2, &jiff::tz::TimeZone::UTC);
+    home.write_config(&habit_config(&format!("cron = \"{cron}\"")));
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+
+    let got = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no notification; log:\n{}", daemon.log()));
+    assert_on_time(&got, due);
+    assert_eq!(got.app_name, "habitd");
+    assert_eq!(got.summary, "Sip &amp; &lt;stretch&gt;");
+    assert_eq!(got.body, "Calf: pull the foot toward your head");
+    assert_eq!(got.urgency, Some(2));
+    assert_eq!(got.desktop_entry.as_deref(), Some("habitd"));
+    assert_eq!(got.expire_timeout, 30_000);
+    assert_eq!(got.replaces_id, 0);
+    daemon
+        .wait_for_log("reminding sip", WAIT)
+        .expect("the reminder is logged");
+    let status = daemon.terminate(WAIT).expect("habitd stops on SIGTERM");
+    assert_eq!(status.code(), Some(0), "{}", daemon.log());
+    assert!(daemon.log().contains("habitd stopping"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_reminder_replaces_the_first() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    let (first, first_due) = utc_clock_in(2);
+    let (second, second_due) = utc_clock_in(4);
+    home.write_config(&habit_config(&format!("at = [\"{first}\", \"{second}\"]")));
+    let daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+
+    let one = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no first notification:\n{}", daemon.log()));
+    assert_on_time(&one, first_due);
+    assert_eq!(one.replaces_id, 0);
+    let two = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no second notification:\n{}", daemon.log()));
+    assert_on_time(&two, second_due);
+    assert_eq!(
+        two.replaces_id, one.id,
+        "the second reminder replaces the first"
+    );
+    assert_eq!(two.id, one.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_notification_server_is_survived_and_delivery_resumes() {
+    let bus = DbusSession::start();
+    let home = TestHome::new();
+    let (first, _) = utc_clock_in(2);
+    let (second, second_due) = utc_clock_in(6);
+    home.write_config(&habit_config(&format!("at = [\"{first}\", \"{second}\"]")));
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+
+    daemon
+        .wait_for_log("cannot show the reminder for sip", WAIT)
+        .expect("a warning when no server answers");
+    assert!(
+        daemon.try_exit_status().is_none(),
+        "habitd exited:\n{}",
+        daemon.log()
+    );
+
+    let mut server = NotificationServer::start(bus.address()).await;
+    let got = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no notification once a server is up:\n{}", daemon.log()));
+    assert_on_time(&got, second_due);
+    assert_eq!(
+        daemon.log().matches("cannot show the reminder").count(),
+        1,
+        "{}",
+        daemon.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_with_a_broken_config_keeps_the_old_one() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    let (time, due) = utc_clock_in(4);
+    let path = home.write_config(&habit_config(&format!("at = \"{time}\"")));
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+    daemon.wait_for_log("started", WAIT).expect("habitd starts");
+
+    home.write_config("[habits.sip]\ntitle = \"Sip\"\nat = \"25:00\"\n");
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &daemon.pid().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(hup.success());
+    daemon
+        .wait_for_log("keeping the previous config", WAIT)
+        .expect("the reload is refused");
+    let location = daemon
+        .wait_for_log("habits.sip.at", WAIT)
+        .expect("the error is logged");
+    assert!(
+        location.contains(&format!("{}:3:6", path.display())),
+        "{location}"
+    );
+
+    let got = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("the old schedule still runs:\n{}", daemon.log()));
+    assert_on_time(&got, due);
+    assert_eq!(got.summary, "Sip &amp; &lt;stretch&gt;");
+}

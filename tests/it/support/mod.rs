@@ -1,0 +1,40 @@
+//! Shared integration-test harness for `habitd`.
+//!
+//! This module owns the real parts the integration tests run against, with no mocks:
+//!
+//! - [`DbusSession`]: a private `dbus-daemon` session bus in a temporary directory, with its own
+//!   configuration (no service directories, so nothing on the host can be bus-activated into it).
+//! - [`NotificationServer`]: a notification server speaking the real freedesktop
+//!   `org.freedesktop.Notifications` protocol on that bus, recording every `Notify` call.
+//! - [`Daemon`] and [`TestHome`]: the real `habitd` binary, run with every XDG directory and `HOME`
+//!   inside a temporary directory, its output collected line by line.
+//! - [`cron_due_in`]: a cron expression for a wall-clock second a little in the future.
+//! - [`process`]: the child-process plumbing under [`Daemon`] (waiting with timeouts, signals,
+//!   output read line by line), public so the harness can test it without `habitd`.
+//!
+//! Everything waits on events with timeouts, never on fixed sleeps.
+//!
+//! # Runtimes
+//!
+//! [`NotificationServer`] runs on the Tokio runtime of the test that starts it. The blocking
+//! helpers of [`Daemon`] and [`TestHome`] wait on the `habitd` process, which may itself be waiting
+//! on that notification server; so an async test that uses them must run on the multi-threaded
+//! runtime: `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]`. Those helpers panic
+//! with a message saying so when called on a current-thread runtime.
+
+// Each integration test binary compiles this module separately and uses only part of it, so
+// items (and re-exports) that one binary leaves unused are expected, not dead.
+#![allow(dead_code, unused_imports)]
+
+mod bus;
+mod cron;
+mod daemon;
+mod notifications;
+pub mod process;
+
+pub use bus::DbusSession;
+pub use cron::cron_due_in;
+pub use daemon::{Daemon, TestHome};
+pub use notifications::{
+    NotificationServer, REASON_CLOSED, REASON_DISMISSED, REASON_EXPIRED, Received,
+};
