@@ -1,0 +1,139 @@
+//! The history's vocabulary: what happened to which habit, when, and who
+//! said so. Plain data, shared by the store (which keeps it), the plan (which
+//! folds it into state) and the CLI (which prints it).
+//!
+//! History is append-only: corrections are new events (`undone` names the
+//! event it reverses), so nothing the user recorded is ever rewritten.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A reminder was shown.
+    Reminded,
+    /// A reminder was due but not shown (too late after suspend, or paused).
+    Missed,
+    /// The habit was done: `amount` is a count or minutes.
+    Done,
+    /// A `done` event (its id in `target`) was taken back.
+    Undone,
+    /// A rest day: no reminders on `date`, and the streak neither breaks nor grows.
+    Skipped,
+    /// The habit's reminder is postponed until `until`.
+    Snoozed,
+    /// All reminders are held until `until` (or until resumed, if none).
+    Paused,
+    /// A pause was ended early.
+    Resumed,
+}
+
+impl Kind {
+    /// Every kind, in a stable order.
+    pub const ALL: [Kind; 8] = [
+        Kind::Reminded,
+        Kind::Missed,
+        Kind::Done,
+        Kind::Undone,
+        Kind::Skipped,
+        Kind::Snoozed,
+        Kind::Paused,
+        Kind::Resumed,
+    ];
+
+    /// The name stored in the database and printed by `habitd log`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Reminded => "reminded",
+            Kind::Missed => "missed",
+            Kind::Done => "done",
+            Kind::Undone => "undone",
+            Kind::Skipped => "skipped",
+            Kind::Snoozed => "snoozed",
+            Kind::Paused => "paused",
+            Kind::Resumed => "resumed",
+        }
+    }
+
+    /// The kind with this stored name.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Who recorded an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The `habitd` command line.
+    Cli,
+    /// A button on a notification.
+    Notification,
+    /// The daemon itself (reminders, misses).
+    Daemon,
+    /// A D-Bus client calling the daemon's control interface.
+    Dbus,
+}
+
+impl Source {
+    /// Every source, in a stable order.
+    pub const ALL: [Source; 4] = [
+        Source::Cli,
+        Source::Notification,
+        Source::Daemon,
+        Source::Dbus,
+    ];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Cli => "cli",
+            Source::Notification => "notification",
+            Source::Daemon => "daemon",
+            Source::Dbus => "dbus",
+        }
+    }
+
+    /// The source with this stored name.
+    pub fn parse(name: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// An event to be recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvent {
+    /// When it happened (for `done --at`, the time given).
+    pub at: Timestamp,
+    /// The local calendar day it counts for, in the configured zone.
+    pub date: Date,
+    /// The habit, or `None` for events about all habits (pause, resume).
+    pub habit: Option<String>,
+    /// What happened.
+    pub kind: Kind,
+    /// For `done`: the count or minutes.
+    pub amount: Option<i64>,
+    /// For `snoozed` and `paused`: when it ends.
+    pub until: Option<Timestamp>,
+    /// For `undone`: the id of the event taken back.
+    pub target: Option<i64>,
+    /// Who recorded it.
+    pub source: Source,
+}
+
+/// A recorded event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Its id in the store: increasing in the order events were recorded.
+    pub id: i64,
+    /// Everything else.
+    pub event: NewEvent,
+}
+
+impl std::ops::Deref for Event {
+    type Target = NewEvent;
+
+    fn deref(&self) -> &NewEvent {
+        &self.event
+    }
+}

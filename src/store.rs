@@ -1,0 +1,1411 @@
+//! The history on disk: one SQLite database of append-only events at
+//! `$XDG_DATA_HOME/habitd/habitd.db`. This module owns the file (created
+//! `0600` in a `0700` directory), the schema and its migrations, the
+//! connection settings that let the daemon and several CLI processes write at
+//! once, and the translation of SQLite failures into [`StoreError`]s that
+//! name the file.
+//!
+//! It holds no business rules: it stores and returns [`Event`]s and answers
+//! a few aggregate questions in SQL, but what a total, a skip or a pause means
+//! is decided by the plan and the CLI. Normal use never updates or deletes a
+//! row; a correction is a new event.
+//!
+//! Durability: every write is one `BEGIN IMMEDIATE` transaction, so a write is
+//! either wholly there or not at all. The database runs in WAL mode with
+//! `synchronous = NORMAL`: a commit has been written (not fsynced) to the WAL
+//! before `append` returns, so a killed process (even `kill -9`) loses nothing
+//! that was reported as recorded. A power loss or kernel crash can lose the
+//! last few commits since the WAL was last synced, but never leaves a
+//! half-written one: WAL frames are checksummed and recovery drops an
+//! incomplete tail.
+
+use std::collections::HashMap;
+use std::fs::{DirBuilder, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior, params};
+
+use crate::event::{Event, Kind, NewEvent, Source};
+
+/// How long a write waits for another process's write to finish before
+/// giving up with [`StoreError::Locked`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema, one step per version: `MIGRATIONS[n]` takes a database from
+/// `user_version` `n` to `n + 1`. Append only: never edit a step that has
+/// shipped, since databases out there were built by it.
+///
+/// The `CHECK`s on `kind` and `source` mean a new kind needs a migration (the
+/// usual SQLite table rebuild), which bumps `user_version`, so an older
+/// habitd refuses the newer database instead of misreading it. The `date`
+/// check keeps dates as fixed-width `YYYY-MM-DD`, so text order is date order.
+/// `AUTOINCREMENT` makes ids strictly increasing and never reused, even if a
+/// row is removed by hand, so an `undone` event can never end up naming a
+/// different event than the one it took back.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE events (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms    INTEGER NOT NULL,
+    date     TEXT NOT NULL
+             CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    habit    TEXT,
+    kind     TEXT NOT NULL
+             CHECK (kind IN ('reminded', 'missed', 'done', 'undone',
+                             'skipped', 'snoozed', 'paused', 'resumed')),
+    amount   INTEGER,
+    until_ms INTEGER,
+    target   INTEGER,
+    source   TEXT NOT NULL CHECK (source IN ('cli', 'notification', 'daemon', 'dbus')),
+    -- JSON for future event kinds (a cramp diary, say); unused so far.
+    data     TEXT CHECK (data IS NULL OR json_valid(data))
+) STRICT;
+-- One habit's history by date: events(Some(habit), since), daily_totals,
+-- skipped_dates, first_date.
+CREATE INDEX events_habit_date ON events (habit, date);
+-- Everything since a date: events_from_date, events(None, since).
+CREATE INDEX events_date ON events (date);
+-- Events of a kind (per habit): last_reminded, last_undoable,
+-- last_pause_change.
+CREATE INDEX events_kind_habit_at ON events (kind, habit, at_ms);
+-- Whether a `done` was taken back.
+CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;
+"#];
+
+/// The schema version this habitd writes and understands.
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Why the history could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The directory or the database file could not be created.
+    #[error("cannot create {}", path.display())]
+    Create {
+        /// The directory or file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The database was written by a newer habitd.
+    #[error(
+        "{}: database schema version {found} is newer than this habitd supports ({supported}); upgrade habitd",
+        path.display()
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this build understands.
+        supported: i64,
+    },
+    /// Another process held the write lock for longer than the busy timeout.
+    #[error("{}: the database is locked by another process; try again", path.display())]
+    Locked {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// SQLite found the file damaged, or it is not a database at all.
+    #[error(
+        "{}: the database is corrupt or not an SQLite file ({detail}); restore it from a backup or move it aside to start a new history",
+        path.display()
+    )]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's own words.
+        detail: String,
+    },
+    /// A row holds something habitd never writes (an unknown kind, an
+    /// impossible date): the database was edited by hand or by other tools.
+    #[error(
+        "{}: event {id} cannot be read ({problem}); it was changed outside habitd, correct that row with sqlite3",
+        path.display()
+    )]
+    BadEvent {
+        /// The database file.
+        path: PathBuf,
+        /// The row's id.
+        id: i64,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// SQLite could not open the file (no permission to read it, or it is
+    /// a directory).
+    #[error(
+        "{}: cannot open the database; check that it is a file you may read and write",
+        path.display()
+    )]
+    CannotOpen {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The database, its directory or its WAL cannot be written.
+    #[error(
+        "{}: the database is read-only; check that you may write to it and to its directory",
+        path.display()
+    )]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The disk (or the database's size limit) is full.
+    #[error("{}: the disk is full; free some space and try again", path.display())]
+    Full {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// Any other SQLite failure.
+    #[error("{}: database error", path.display())]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+}
+
+/// A `SELECT` of the columns [`RawEvent::from_row`] reads, then `$rest`.
+macro_rules! select_events {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source FROM events ",
+            $rest
+        )
+    };
+}
+
+// One SQL text per question (and per combination of optional filters, since
+// `?1 IS NULL OR habit = ?1` would keep SQLite from using an index). Kinds
+// are bound as parameters from `Kind::as_str`, so the Rust names rule.
+
+const INSERT: &str = "
+    INSERT INTO events (at_ms, date, habit, kind, amount, until_ms, target, source)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    RETURNING id";
+
+const EVENTS: &str = select_events!("ORDER BY id");
+const EVENTS_OF_HABIT: &str = select_events!("WHERE habit = ?1 ORDER BY id");
+/// Without statistics SQLite guesses that `date >= ?1` keeps a large part of
+/// the table and prefers reading it all in id order to sorting; but the
+/// daemon asks for the last day or two of fifty years. `INDEXED BY` pins the
+/// plan (and fails loudly should the index ever be dropped).
+const EVENTS_SINCE: &str = select_events!("INDEXED BY events_date WHERE date >= ?1 ORDER BY id");
+const EVENTS_OF_HABIT_SINCE: &str = select_events!("WHERE habit = ?1 AND date >= ?2 ORDER BY id");
+
+/// `done` (?2) events of habit ?1 not taken back by an `undone` (?3), summed
+/// per date. `MIN(id)` names a row should the date be unreadable. A `done`
+/// without an amount adds 0, as in the plan's fold.
+const DAILY_TOTALS: &str = "
+    SELECT date, COALESCE(SUM(amount), 0), MIN(id) FROM events AS d
+    WHERE habit = ?1 AND kind = ?2
+      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?3 AND u.target = d.id)
+    GROUP BY date ORDER BY date";
+
+/// Dates with a `skipped` (?2) event of habit ?1.
+const SKIPPED_DATES: &str = "
+    SELECT date, MIN(id) FROM events WHERE habit = ?1 AND kind = ?2
+    GROUP BY date ORDER BY date";
+
+/// The earliest event of habit ?1 that is neither ?2 (`reminded`) nor ?3
+/// (`missed`): walks the habit's events in date order, stops at the first
+/// match.
+const FIRST_DATE: &str = "
+    SELECT date, id FROM events WHERE habit = ?1 AND kind NOT IN (?2, ?3)
+    ORDER BY date, id LIMIT 1";
+
+/// The latest `done` (?1) not taken back by an `undone` (?2), of any habit.
+/// The index gives `done` events by habit, so SQLite sorts them by id: a few
+/// thousand a year, a cost paid once per `undo`.
+const LAST_UNDOABLE: &str = select_events!(
+    "AS d WHERE kind = ?1
+       AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?2 AND u.target = d.id)
+     ORDER BY id DESC LIMIT 1"
+);
+
+/// The same, of habit ?3.
+const LAST_UNDOABLE_OF_HABIT: &str = select_events!(
+    "AS d WHERE kind = ?1 AND habit = ?3
+       AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?2 AND u.target = d.id)
+     ORDER BY id DESC LIMIT 1"
+);
+
+/// For kind ?1, each habit's latest `at_ms` and that row's id. A loose index
+/// scan: the CTE hops from one habit to the next in `events_kind_habit_at`,
+/// so the cost is a few index seeks per habit, not a pass over years of
+/// reminders.
+const LAST_OF_KIND_PER_HABIT: &str = "
+    WITH RECURSIVE habits(habit) AS (
+        SELECT MIN(habit) FROM events WHERE kind = ?1
+        UNION ALL
+        SELECT (SELECT MIN(habit) FROM events WHERE kind = ?1 AND habit > habits.habit)
+        FROM habits WHERE habits.habit IS NOT NULL
+    )
+    SELECT habit,
+        (SELECT at_ms FROM events WHERE kind = ?1 AND habit = habits.habit
+         ORDER BY at_ms DESC, id DESC LIMIT 1),
+        (SELECT id FROM events WHERE kind = ?1 AND habit = habits.habit
+         ORDER BY at_ms DESC, id DESC LIMIT 1)
+    FROM habits WHERE habit IS NOT NULL";
+
+/// The latest `paused` (?1) or `resumed` (?2) event.
+const LAST_PAUSE_CHANGE: &str = select_events!("WHERE kind IN (?1, ?2) ORDER BY id DESC LIMIT 1");
+
+/// The history database, open for reading and appending.
+///
+/// Each process (and each thread, in tests) opens its own; SQLite's locks
+/// keep concurrent writers from interleaving.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// `$XDG_DATA_HOME/habitd/habitd.db`, falling back to
+    /// `~/.local/share`; `None` if neither variable says where home is.
+    pub fn default_path() -> Option<PathBuf> {
+        crate::dirs::data_home().map(|dir| dir.join("habitd").join("habitd.db"))
+    }
+
+    /// Opens the database at `path`, creating its directory (`0700`) and the
+    /// file (`0600`) if they are missing, and brings the schema up to date.
+    /// Existing directories and files keep their permissions. SQLite creates
+    /// the `-wal` and `-shm` files with the database file's permissions.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        create_file(path)?;
+        let fail = |error| sqlite_error(path, error);
+        // No SQLITE_OPEN_CREATE: the file exists by now, and if it vanished
+        // in between, SQLite must not recreate it with its default 0644.
+        // No SQLITE_OPEN_URI: a path is a path, even one starting "file:".
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        // Refuse a newer database before touching it, journal mode included.
+        let up_to_date = next_step(path, store.user_version()?)?.is_none();
+        // Persistent in the file; a no-op once set. See the module docs on
+        // why NORMAL is enough in WAL mode.
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(fail)?;
+        log_if_not_wal(path, &mode);
+        store
+            .conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(fail)?;
+        // Take the write lock only if there is something to migrate: opening
+        // an up-to-date database then never waits for a writer, and works
+        // on a file this process may only read.
+        if !up_to_date {
+            store.migrate()?;
+        }
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records `event` and returns its id.
+    pub fn append(&mut self, event: &NewEvent) -> Result<i64, StoreError> {
+        let ids = self.append_all(std::slice::from_ref(event))?;
+        // append_all returns one id per event, and it was given one.
+        Ok(ids[0])
+    }
+
+    /// Records `events` in one transaction (all or none) and returns their
+    /// ids, in order.
+    pub fn append_all(&mut self, events: &[NewEvent]) -> Result<Vec<i64>, StoreError> {
+        self.write(|tx| {
+            let mut insert = tx.prepare_cached(INSERT)?;
+            events
+                .iter()
+                .map(|e| {
+                    insert.query_row(
+                        params![
+                            e.at.as_millisecond(),
+                            e.date.to_string(),
+                            e.habit,
+                            e.kind.as_str(),
+                            e.amount,
+                            e.until.map(Timestamp::as_millisecond),
+                            e.target,
+                            e.source.as_str(),
+                        ],
+                        |row| row.get(0),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// Events in id order: of `habit` only if given (habit-less events such
+    /// as pauses are then left out), and dated `since` or later if given.
+    pub fn events(
+        &self,
+        habit: Option<&str>,
+        since: Option<Date>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let since = since.map(|date| date.to_string());
+        match (habit, since) {
+            (None, None) => self.query_events(EVENTS, []),
+            (Some(habit), None) => self.query_events(EVENTS_OF_HABIT, [habit]),
+            (None, Some(since)) => self.query_events(EVENTS_SINCE, [since]),
+            (Some(habit), Some(since)) => {
+                self.query_events(EVENTS_OF_HABIT_SINCE, params![habit, since])
+            }
+        }
+    }
+
+    /// Events dated `date` or later, of every habit and none, in id order:
+    /// what the daemon folds into today's state.
+    pub fn events_from_date(&self, date: Date) -> Result<Vec<Event>, StoreError> {
+        self.events(None, Some(date))
+    }
+
+    /// Per local date, ascending, the sum of `habit`'s `done` amounts,
+    /// leaving out those taken back by an `undone`. Dates with nothing left
+    /// are missing, not zero.
+    pub fn daily_totals(&self, habit: &str) -> Result<Vec<(Date, i64)>, StoreError> {
+        let kinds = (Kind::Done.as_str(), Kind::Undone.as_str());
+        let rows = self.query(DAILY_TOTALS, params![habit, kinds.0, kinds.1], |row| {
+            Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?))
+        })?;
+        rows.into_iter()
+            .map(|(date, total, id)| Ok((self.parse_date(&date, id)?, total)))
+            .collect()
+    }
+
+    /// The dates, ascending and distinct, on which `habit` was skipped.
+    pub fn skipped_dates(&self, habit: &str) -> Result<Vec<Date>, StoreError> {
+        let rows = self.query(
+            SKIPPED_DATES,
+            params![habit, Kind::Skipped.as_str()],
+            |row| Ok((row.get::<_, String>(0)?, row.get(1)?)),
+        )?;
+        rows.into_iter()
+            .map(|(date, id)| self.parse_date(&date, id))
+            .collect()
+    }
+
+    /// The earliest date of `habit`'s events other than `reminded` and
+    /// `missed`: the day the user started tracking it.
+    pub fn first_date(&self, habit: &str) -> Result<Option<Date>, StoreError> {
+        let not = (Kind::Reminded.as_str(), Kind::Missed.as_str());
+        let rows = self.query(FIRST_DATE, params![habit, not.0, not.1], |row| {
+            Ok((row.get::<_, String>(0)?, row.get(1)?))
+        })?;
+        rows.first()
+            .map(|(date, id)| self.parse_date(date, *id))
+            .transpose()
+    }
+
+    /// The most recently recorded `done` of `habit` (of any habit if `None`)
+    /// that has not been taken back.
+    pub fn last_undoable(&self, habit: Option<&str>) -> Result<Option<Event>, StoreError> {
+        let kinds = (Kind::Done.as_str(), Kind::Undone.as_str());
+        let events = match habit {
+            None => self.query_events(LAST_UNDOABLE, params![kinds.0, kinds.1])?,
+            Some(habit) => {
+                self.query_events(LAST_UNDOABLE_OF_HABIT, params![kinds.0, kinds.1, habit])?
+            }
+        };
+        Ok(events.into_iter().next())
+    }
+
+    /// For each habit, the latest instant of its `reminded` and `missed`
+    /// events: the daemon's per-habit cursor across restarts.
+    pub fn last_reminded(&self) -> Result<HashMap<String, Timestamp>, StoreError> {
+        let mut last: HashMap<String, Timestamp> = HashMap::new();
+        for kind in [Kind::Reminded, Kind::Missed] {
+            let rows = self.query(LAST_OF_KIND_PER_HABIT, [kind.as_str()], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?))
+            })?;
+            for (habit, at_ms, id) in rows {
+                let at = Timestamp::from_millisecond(at_ms).map_err(|_| {
+                    self.bad_event(id, format!("instant {at_ms} ms is out of range"))
+                })?;
+                let entry = last.entry(habit).or_insert(at);
+                *entry = (*entry).max(at);
+            }
+        }
+        Ok(last)
+    }
+
+    /// The latest `paused` or `resumed` event, if any.
+    pub fn last_pause_change(&self) -> Result<Option<Event>, StoreError> {
+        let kinds = (Kind::Paused.as_str(), Kind::Resumed.as_str());
+        let events = self.query_events(LAST_PAUSE_CHANGE, params![kinds.0, kinds.1])?;
+        Ok(events.into_iter().next())
+    }
+
+    fn user_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| sqlite_error(&self.path, e))
+    }
+
+    /// Applies the missing migrations, each in its own write transaction
+    /// together with its `user_version` bump. The version is read again
+    /// under the write lock, so processes opening a new database at once
+    /// apply each step exactly once.
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let path = &self.path;
+        loop {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sqlite_error(path, e))?;
+            let version: i64 = tx
+                .pragma_query_value(None, "user_version", |row| row.get(0))
+                .map_err(|e| sqlite_error(path, e))?;
+            // Dropping `tx` on return rolls back what was only a read.
+            let Some(step) = next_step(path, version)? else {
+                return Ok(());
+            };
+            tx.execute_batch(step)
+                .and_then(|()| tx.pragma_update(None, "user_version", version + 1))
+                .and_then(|()| tx.commit())
+                .map_err(|e| sqlite_error(path, e))?;
+        }
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken
+    /// up front (waiting up to the busy timeout), so a writer never fails
+    /// halfway for want of upgrading a read lock. Nothing is kept unless
+    /// everything succeeds.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sqlite_error(&self.path, e))?;
+        let value = f(&tx).map_err(|e| sqlite_error(&self.path, e))?;
+        tx.commit().map_err(|e| sqlite_error(&self.path, e))?;
+        Ok(value)
+    }
+
+    fn query<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<T>> {
+            let mut statement = self.conn.prepare_cached(sql)?;
+            statement.query_map(params, map)?.collect()
+        };
+        run().map_err(|e| sqlite_error(&self.path, e))
+    }
+
+    fn query_events(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.query(sql, params, RawEvent::from_row)?
+            .into_iter()
+            .map(|raw| {
+                let id = raw.id;
+                raw.decode().map_err(|problem| self.bad_event(id, problem))
+            })
+            .collect()
+    }
+
+    fn parse_date(&self, text: &str, id: i64) -> Result<Date, StoreError> {
+        text.parse()
+            .map_err(|_| self.bad_event(id, format!("invalid date {text:?}")))
+    }
+
+    fn bad_event(&self, id: i64, problem: String) -> StoreError {
+        StoreError::BadEvent {
+            path: self.path.clone(),
+            id,
+            problem,
+        }
+    }
+}
+
+/// A row as SQLite returns it, before the checks that can fail.
+struct RawEvent {
+    id: i64,
+    at_ms: i64,
+    date: String,
+    habit: Option<String>,
+    kind: String,
+    amount: Option<i64>,
+    until_ms: Option<i64>,
+    target: Option<i64>,
+    source: String,
+}
+
+impl RawEvent {
+    /// Reads the columns of `select_events!`. The table is `STRICT`, so the types
+    /// match unless the file itself is damaged.
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawEvent> {
+        Ok(RawEvent {
+            id: row.get(0)?,
+            at_ms: row.get(1)?,
+            date: row.get(2)?,
+            habit: row.get(3)?,
+            kind: row.get(4)?,
+            amount: row.get(5)?,
+            until_ms: row.get(6)?,
+            target: row.get(7)?,
+            source: row.get(8)?,
+        })
+    }
+
+    /// The event, or what is wrong with the row. Never panics: anything a
+    /// hand-edited database can hold ends up here as an error.
+    fn decode(self) -> Result<Event, String> {
+        let instant = |ms: i64| {
+            Timestamp::from_millisecond(ms).map_err(|_| format!("instant {ms} ms is out of range"))
+        };
+        let event = NewEvent {
+            at: instant(self.at_ms)?,
+            date: self
+                .date
+                .parse()
+                .map_err(|_| format!("invalid date {:?}", self.date))?,
+            habit: self.habit,
+            kind: Kind::parse(&self.kind).ok_or_else(|| format!("unknown kind {:?}", self.kind))?,
+            amount: self.amount,
+            until: self.until_ms.map(instant).transpose()?,
+            target: self.target,
+            source: Source::parse(&self.source)
+                .ok_or_else(|| format!("unknown source {:?}", self.source))?,
+        };
+        Ok(Event { id: self.id, event })
+    }
+}
+
+/// The migration that takes a database at schema version `found` one step
+/// further, `None` if it is up to date, or why this habitd cannot use it.
+fn next_step(path: &Path, found: i64) -> Result<Option<&'static str>, StoreError> {
+    match usize::try_from(found) {
+        Ok(n) if n == MIGRATIONS.len() => Ok(None),
+        Ok(n) => MIGRATIONS
+            .get(n)
+            .map(|step| Some(*step))
+            .ok_or_else(|| StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                supported: SCHEMA_VERSION,
+            }),
+        Err(_) => Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("negative schema version {found}"),
+        }),
+    }
+}
+
+/// Creates `path`'s directory (`0700`, parents included) and the empty file
+/// (`0600`) if missing, so the history is never readable by others, not even
+/// for a moment. SQLite takes an empty file as a new database.
+fn create_file(path: &Path) -> Result<(), StoreError> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| StoreError::Create {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Create {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// WAL cannot be enabled on some file systems (no shared memory); SQLite
+/// then keeps its rollback journal, which is as safe, only slower with
+/// concurrent readers. Worth a log line, not a failure.
+fn log_if_not_wal(path: &Path, mode: &str) {
+    if !mode.eq_ignore_ascii_case("wal") {
+        log::warn!("{}: journal mode is {mode}, not wal", path.display());
+    }
+}
+
+/// Sorts SQLite's failure into what the user can do about it.
+fn sqlite_error(path: &Path, error: rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt {
+            path,
+            detail: error.to_string(),
+        },
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => StoreError::ReadOnly {
+            path,
+            source: error,
+        },
+        Some(ErrorCode::DiskFull) => StoreError::Full { path },
+        Some(ErrorCode::CannotOpen) => StoreError::CannotOpen {
+            path,
+            source: error,
+        },
+        _ => StoreError::Sqlite {
+            path,
+            source: error,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Arc, Barrier};
+
+    use super::*;
+
+    fn date(text: &str) -> Date {
+        text.parse().unwrap()
+    }
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// A `kind` event of `habit` at noon UTC on `day`, from the CLI.
+    fn event(habit: Option<&str>, kind: Kind, day: &str) -> NewEvent {
+        NewEvent {
+            at: ts(&format!("{day}T12:00:00Z")),
+            date: date(day),
+            habit: habit.map(str::to_string),
+            kind,
+            amount: None,
+            until: None,
+            target: None,
+            source: Source::Cli,
+        }
+    }
+
+    fn done(habit: &str, day: &str, amount: i64) -> NewEvent {
+        NewEvent {
+            amount: Some(amount),
+            ..event(Some(habit), Kind::Done, day)
+        }
+    }
+
+    fn undone(habit: &str, day: &str, target: i64) -> NewEvent {
+        NewEvent {
+            target: Some(target),
+            ..event(Some(habit), Kind::Undone, day)
+        }
+    }
+
+    fn reminded(habit: &str, kind: Kind, at: &str) -> NewEvent {
+        let at = ts(at);
+        NewEvent {
+            at,
+            date: at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+            source: Source::Daemon,
+            ..event(Some(habit), kind, "2000-01-01")
+        }
+    }
+
+    fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("habitd.db")).unwrap();
+        (dir, store)
+    }
+
+    fn raw(path: &Path) -> Connection {
+        Connection::open(path).unwrap()
+    }
+
+    #[test]
+    fn default_path_is_under_data_home() {
+        if let Some(path) = Store::default_path() {
+            assert!(path.ends_with("habitd/habitd.db"), "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn every_field_round_trips() {
+        let (_dir, mut store) = temp_store();
+        let sources = Source::ALL.into_iter().cycle();
+        let events: Vec<NewEvent> = Kind::ALL
+            .into_iter()
+            .zip(sources)
+            .enumerate()
+            .map(|(i, (kind, source))| NewEvent {
+                // Millisecond precision is what is kept.
+                at: ts("2024-03-10T06:59:59.123Z") + jiff::SignedDuration::from_millis(i as i64),
+                date: date("2024-03-09"),
+                habit: Some(format!("habit \"{i}\" ü")),
+                kind,
+                amount: Some(-3 + i as i64),
+                until: Some(ts("2024-03-11T00:00:00.999Z")),
+                target: Some(i as i64 * 1000),
+                source,
+            })
+            .chain([
+                event(None, Kind::Paused, "1970-01-01"),
+                event(None, Kind::Resumed, "9999-12-30"),
+            ])
+            .collect();
+        let ids = store.append_all(&events).unwrap();
+        let stored = store.events(None, None).unwrap();
+        let expected: Vec<Event> = ids
+            .iter()
+            .zip(&events)
+            .map(|(&id, event)| Event {
+                id,
+                event: event.clone(),
+            })
+            .collect();
+        assert_eq!(stored, expected);
+    }
+
+    #[test]
+    fn ids_increase_in_recording_order() {
+        let (_dir, mut store) = temp_store();
+        // Recorded out of date order: ids follow recording, not dates.
+        let days = ["2024-05-03", "2024-05-01", "2024-05-02", "2024-05-01"];
+        let ids: Vec<i64> = days
+            .iter()
+            .map(|day| store.append(&done("walk", day, 1)).unwrap())
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        let stored: Vec<i64> = store
+            .events(None, None)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(stored, ids);
+    }
+
+    #[test]
+    fn append_all_writes_nothing_if_one_event_fails() {
+        let (_dir, mut store) = temp_store();
+        // jiff allows negative years; the schema's date CHECK does not.
+        let bad = done("walk", "2024-05-01", 1);
+        let bad = NewEvent {
+            date: Date::new(-1, 5, 1).unwrap(),
+            ..bad
+        };
+        let batch = [
+            done("walk", "2024-05-01", 1),
+            bad,
+            done("walk", "2024-05-02", 1),
+        ];
+        let error = store.append_all(&batch).unwrap_err();
+        match &error {
+            StoreError::Sqlite { source, .. } => {
+                assert_eq!(
+                    source.sqlite_error_code(),
+                    Some(ErrorCode::ConstraintViolation)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(store.events(None, None).unwrap(), []);
+        // The connection is usable afterwards: the transaction was rolled back.
+        store.append(&batch[0]).unwrap();
+        assert_eq!(store.events(None, None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn daily_totals_leave_out_undone_events() {
+        let (_dir, mut store) = temp_store();
+        store.append(&done("walk", "2024-05-02", 5)).unwrap();
+        store.append(&done("walk", "2024-05-01", 2)).unwrap();
+        let three = store.append(&done("walk", "2024-05-01", 3)).unwrap();
+        let gone = store.append(&done("walk", "2024-05-03", 4)).unwrap();
+        store.append(&undone("walk", "2024-05-04", three)).unwrap();
+        store.append(&undone("walk", "2024-05-04", gone)).unwrap();
+        // Undoing twice takes back nothing more.
+        store.append(&undone("walk", "2024-05-04", gone)).unwrap();
+        store.append(&done("read", "2024-05-01", 30)).unwrap();
+        // A `done` without an amount counts 0, as in the plan.
+        store
+            .append(&event(Some("walk"), Kind::Done, "2024-05-05"))
+            .unwrap();
+        store
+            .append(&event(Some("walk"), Kind::Skipped, "2024-05-06"))
+            .unwrap();
+        assert_eq!(
+            store.daily_totals("walk").unwrap(),
+            [
+                (date("2024-05-01"), 2),
+                (date("2024-05-02"), 5),
+                (date("2024-05-05"), 0)
+            ]
+        );
+        assert_eq!(
+            store.daily_totals("read").unwrap(),
+            [(date("2024-05-01"), 30)]
+        );
+        assert_eq!(store.daily_totals("swim").unwrap(), []);
+    }
+
+    #[test]
+    fn skipped_dates_are_distinct_and_ascending() {
+        let (_dir, mut store) = temp_store();
+        for day in ["2024-05-03", "2024-05-01", "2024-05-03"] {
+            store
+                .append(&event(Some("walk"), Kind::Skipped, day))
+                .unwrap();
+        }
+        store
+            .append(&event(Some("read"), Kind::Skipped, "2024-05-02"))
+            .unwrap();
+        store.append(&done("walk", "2024-05-02", 1)).unwrap();
+        assert_eq!(
+            store.skipped_dates("walk").unwrap(),
+            [date("2024-05-01"), date("2024-05-03")]
+        );
+        assert_eq!(store.skipped_dates("swim").unwrap(), []);
+    }
+
+    #[test]
+    fn first_date_ignores_reminders_and_misses() {
+        let (_dir, mut store) = temp_store();
+        store
+            .append(&reminded("walk", Kind::Reminded, "2024-04-01T08:00:00Z"))
+            .unwrap();
+        store
+            .append(&reminded("walk", Kind::Missed, "2024-04-02T08:00:00Z"))
+            .unwrap();
+        store.append(&done("walk", "2024-04-20", 1)).unwrap();
+        // Backdated after the fact: still the first day.
+        store
+            .append(&event(Some("walk"), Kind::Snoozed, "2024-04-10"))
+            .unwrap();
+        store
+            .append(&reminded("read", Kind::Reminded, "2024-04-01T08:00:00Z"))
+            .unwrap();
+        assert_eq!(store.first_date("walk").unwrap(), Some(date("2024-04-10")));
+        assert_eq!(store.first_date("read").unwrap(), None);
+        assert_eq!(store.first_date("swim").unwrap(), None);
+    }
+
+    #[test]
+    fn last_undoable_skips_undone_events() {
+        let (_dir, mut store) = temp_store();
+        assert_eq!(store.last_undoable(None).unwrap(), None);
+        let a1 = store.append(&done("a", "2024-05-01", 1)).unwrap();
+        let a2 = store.append(&done("a", "2024-05-01", 2)).unwrap();
+        let b1 = store.append(&done("b", "2024-04-01", 1)).unwrap();
+        store
+            .append(&event(Some("b"), Kind::Skipped, "2024-05-02"))
+            .unwrap();
+        store.append(&undone("b", "2024-05-01", b1)).unwrap();
+        let id = |e: Option<Event>| e.map(|e| e.id);
+        assert_eq!(id(store.last_undoable(None).unwrap()), Some(a2));
+        assert_eq!(id(store.last_undoable(Some("a")).unwrap()), Some(a2));
+        assert_eq!(id(store.last_undoable(Some("b")).unwrap()), None);
+        store.append(&undone("a", "2024-05-01", a2)).unwrap();
+        let last = store.last_undoable(None).unwrap().unwrap();
+        assert_eq!(last.id, a1);
+        assert_eq!(last.event, done("a", "2024-05-01", 1));
+        assert_eq!(id(store.last_undoable(Some("a")).unwrap()), Some(a1));
+    }
+
+    #[test]
+    fn last_reminded_is_the_latest_instant_per_habit() {
+        let (_dir, mut store) = temp_store();
+        assert!(store.last_reminded().unwrap().is_empty());
+        store
+            .append(&reminded("a", Kind::Reminded, "2024-05-01T08:00:00Z"))
+            .unwrap();
+        store
+            .append(&reminded("a", Kind::Missed, "2024-05-01T10:00:00Z"))
+            .unwrap();
+        // Recorded later, but for an earlier instant: the cursor stays.
+        store
+            .append(&reminded("a", Kind::Reminded, "2024-05-01T09:00:00Z"))
+            .unwrap();
+        store
+            .append(&reminded("b", Kind::Missed, "2024-04-01T08:00:00Z"))
+            .unwrap();
+        store
+            .append(&reminded("b", Kind::Reminded, "2024-04-02T08:00:00Z"))
+            .unwrap();
+        store.append(&done("c", "2024-05-01", 1)).unwrap();
+        store
+            .append(&event(None, Kind::Paused, "2024-05-01"))
+            .unwrap();
+        let expected = HashMap::from([
+            ("a".to_string(), ts("2024-05-01T10:00:00Z")),
+            ("b".to_string(), ts("2024-04-02T08:00:00Z")),
+        ]);
+        assert_eq!(store.last_reminded().unwrap(), expected);
+    }
+
+    #[test]
+    fn last_pause_change_is_the_latest_pause_or_resume() {
+        let (_dir, mut store) = temp_store();
+        assert_eq!(store.last_pause_change().unwrap(), None);
+        let paused = NewEvent {
+            until: Some(ts("2024-05-03T00:00:00Z")),
+            ..event(None, Kind::Paused, "2024-05-01")
+        };
+        let id = store.append(&paused).unwrap();
+        store.append(&done("a", "2024-05-02", 1)).unwrap();
+        assert_eq!(
+            store.last_pause_change().unwrap(),
+            Some(Event { id, event: paused })
+        );
+        let id = store
+            .append(&event(None, Kind::Resumed, "2024-05-01"))
+            .unwrap();
+        assert_eq!(
+            store.last_pause_change().unwrap().map(|e| (e.id, e.kind)),
+            Some((id, Kind::Resumed))
+        );
+    }
+
+    #[test]
+    fn events_filter_by_habit_and_date() {
+        let (_dir, mut store) = temp_store();
+        let ids = store
+            .append_all(&[
+                done("a", "2024-05-02", 1),
+                event(None, Kind::Paused, "2024-05-02"),
+                done("b", "2024-05-03", 1),
+                done("a", "2024-05-01", 1),
+                done("a", "2024-05-03", 1),
+            ])
+            .unwrap();
+        let ids_of = |events: Vec<Event>| events.iter().map(|e| e.id).collect::<Vec<_>>();
+        let since = Some(date("2024-05-02"));
+        assert_eq!(ids_of(store.events(None, None).unwrap()), ids);
+        assert_eq!(
+            ids_of(store.events(Some("a"), None).unwrap()),
+            [ids[0], ids[3], ids[4]]
+        );
+        assert_eq!(
+            ids_of(store.events(Some("a"), since).unwrap()),
+            [ids[0], ids[4]]
+        );
+        assert_eq!(
+            ids_of(store.events(None, since).unwrap()),
+            [ids[0], ids[1], ids[2], ids[4]]
+        );
+        assert_eq!(
+            ids_of(store.events_from_date(date("2024-05-02")).unwrap()),
+            [ids[0], ids[1], ids[2], ids[4]]
+        );
+        assert_eq!(store.events(Some("c"), None).unwrap(), []);
+    }
+
+    #[test]
+    fn new_files_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("share/habitd/habitd.db");
+        let mut store = Store::open(&path).unwrap();
+        store.append(&done("a", "2024-05-01", 1)).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("share")), 0o700);
+        assert_eq!(mode(&dir.path().join("share/habitd")), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        // SQLite gives its side files the database file's mode.
+        for side in ["habitd.db-wal", "habitd.db-shm"] {
+            assert_eq!(
+                mode(&dir.path().join("share/habitd").join(side)),
+                0o600,
+                "{side}"
+            );
+        }
+        assert_eq!(store.path(), path);
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_does_not_migrate_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        let id = Store::open(&path)
+            .unwrap()
+            .append(&done("a", "2024-05-01", 1))
+            .unwrap();
+        // Migration 1 is a plain CREATE TABLE: running it again would fail.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.user_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(
+            store
+                .events(None, None)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            [id]
+        );
+        let mode: String = raw(&path)
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        raw(&path).pragma_update(None, "user_version", 99).unwrap();
+        let error = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(error, StoreError::TooNew { found: 99, supported: SCHEMA_VERSION, ref path } if path == &dir.path().join("habitd.db")),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: database schema version 99 is newer than this habitd supports ({SCHEMA_VERSION}); upgrade habitd",
+                path.display()
+            )
+        );
+        let mode: String = raw(&path)
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+    }
+
+    #[test]
+    fn negative_schema_version_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        raw(&path).pragma_update(None, "user_version", -1).unwrap();
+        let error = Store::open(&path).unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn directory_in_the_way_cannot_be_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Store::open(dir.path()).unwrap_err();
+        assert!(matches!(error, StoreError::CannotOpen { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn garbage_is_reported_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        std::fs::write(&path, "this is not a database\n".repeat(500)).unwrap();
+        let error = Store::open(&path).unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{}: the database is corrupt or not an SQLite file (",
+                path.display()
+            )),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn rows_habitd_never_writes_are_reported_with_their_id() {
+        let (dir, mut store) = temp_store();
+        store.append(&done("a", "2024-05-01", 1)).unwrap();
+        let conn = raw(&dir.path().join("habitd.db"));
+        conn.pragma_update(None, "ignore_check_constraints", true)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO events (id, at_ms, date, habit, kind, source) VALUES (7, 0, '2024-05-02', 'a', 'exploded', 'cli')",
+            [],
+        )
+        .unwrap();
+        let error = store.events(None, None).unwrap_err();
+        assert!(
+            matches!(error, StoreError::BadEvent { id: 7, .. }),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("event 7 cannot be read (unknown kind \"exploded\")"),
+            "{error}"
+        );
+        // Passes the GLOB check, but there is no 31 February.
+        conn.execute(
+            "INSERT INTO events (id, at_ms, date, habit, kind, amount, source) VALUES (8, 0, '2024-02-31', 'a', 'done', 1, 'cli')",
+            [],
+        )
+        .unwrap();
+        let error = store.daily_totals("a").unwrap_err();
+        assert!(
+            matches!(error, StoreError::BadEvent { id: 8, .. }),
+            "{error:?}"
+        );
+        conn.execute(
+            "INSERT INTO events (id, at_ms, date, habit, kind, source) VALUES (9, 9223372036854775807, '2024-05-01', 'a', 'missed', 'daemon')",
+            [],
+        )
+        .unwrap();
+        let error = store.last_reminded().unwrap_err();
+        assert!(
+            matches!(error, StoreError::BadEvent { id: 9, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn read_only_database_is_reported() {
+        let (_dir, mut store) = temp_store();
+        // A real SQLITE_READONLY from SQLite, whoever runs the test.
+        store.conn.pragma_update(None, "query_only", true).unwrap();
+        let error = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
+        assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+        assert!(error.to_string().starts_with(&format!(
+            "{}: the database is read-only",
+            store.path().display()
+        )));
+    }
+
+    #[test]
+    fn read_only_file_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        Store::open(&path)
+            .unwrap()
+            .append(&done("a", "2024-05-01", 1))
+            .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        if OpenOptions::new().write(true).open(&path).is_ok() {
+            // Running as root (CAP_DAC_OVERRIDE): file modes do not stop
+            // writes, so there is nothing honest to test here.
+            eprintln!("skipped: permission checks are bypassed for this user");
+            return;
+        }
+        // Still readable: opening an up-to-date store takes no write lock.
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.events(None, None).unwrap().len(), 1);
+        let error = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
+        assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn full_database_is_reported() {
+        let (_dir, mut store) = temp_store();
+        let pages: i64 = store
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let batch: Vec<NewEvent> = (0..1000).map(|_| done("a", "2024-05-01", 1)).collect();
+        let error = store.append_all(&batch).unwrap_err();
+        assert!(matches!(error, StoreError::Full { .. }), "{error:?}");
+        assert_eq!(store.events(None, None).unwrap(), []);
+    }
+
+    #[test]
+    fn writer_gives_up_after_the_busy_timeout() {
+        let (dir, mut store) = temp_store();
+        let mut other = raw(&dir.path().join("habitd.db"));
+        let _lock = other
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        // The real timeout is 5 s; the mapping is the same.
+        store.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        let error = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
+        assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: the database is locked by another process; try again",
+                store.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn concurrent_writers_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        let start = Arc::new(Barrier::new(4));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let (path, start) = (path.clone(), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    // All four create and migrate the new database at once.
+                    start.wait();
+                    let mut store = Store::open(&path).unwrap();
+                    (0..200)
+                        .map(|i| {
+                            store
+                                .append(&done(&format!("t{t}"), "2024-05-01", i))
+                                .unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut ids: Vec<i64> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 800);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.events(None, None).unwrap().len(), 800);
+        for t in 0..4 {
+            let amounts: Vec<i64> = store
+                .events(Some(&format!("t{t}")), None)
+                .unwrap()
+                .iter()
+                .filter_map(|e| e.amount)
+                .collect();
+            assert_eq!(amounts, (0..200).collect::<Vec<_>>());
+        }
+    }
+
+    /// The child half of `killed_writer_loses_nothing_it_reported`: appends
+    /// batches of three until killed, reporting each batch once committed.
+    #[test]
+    fn writer_child() {
+        let Some(path) = std::env::var_os("HABITD_STORE_TEST_CHILD") else {
+            return;
+        };
+        let mut store = Store::open(Path::new(&path)).unwrap();
+        let batch = [
+            done("a", "2024-05-01", 1),
+            done("b", "2024-05-01", 2),
+            done("c", "2024-05-01", 3),
+        ];
+        loop {
+            let ids = store.append_all(&batch).unwrap();
+            println!("committed {ids:?}");
+        }
+    }
+
+    #[test]
+    fn killed_writer_loses_nothing_it_reported() {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "store::tests::writer_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("HABITD_STORE_TEST_CHILD", &path)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reported = Vec::new();
+        for line in io::BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            // The first report shares its line with libtest's "test ... ".
+            if let Some((_, ids)) = line.split_once("committed ") {
+                reported.push(ids.to_string());
+                if reported.len() == 300 {
+                    break;
+                }
+            }
+        }
+        // SIGKILL, mid-write more often than not.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let events = Store::open(&path).unwrap().events(None, None).unwrap();
+        assert_eq!(events.len() % 3, 0, "a batch was half written");
+        let stored: Vec<String> = events
+            .chunks(3)
+            .map(|c| format!("{:?}", [c[0].id, c[1].id, c[2].id]))
+            .collect();
+        assert_eq!(reported.len(), 300);
+        assert!(stored.len() >= 300, "{} batches stored", stored.len());
+        assert_eq!(stored[..300], reported[..]);
+    }
+
+    /// SQLite's plan for `sql`, one line per step.
+    fn plan(store: &Store, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+        let mut statement = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        statement
+            .query_map(params, |row| row.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn history_queries_use_indexes() {
+        let (_dir, store) = temp_store();
+        let (done, undone) = (Kind::Done.as_str(), Kind::Undone.as_str());
+        let queries: [(&str, Vec<String>); 9] = [
+            (
+                "events_from_date",
+                plan(&store, EVENTS_SINCE, ["2024-05-01"]),
+            ),
+            (
+                "events of a habit",
+                plan(&store, EVENTS_OF_HABIT_SINCE, ["a", "2024-05-01"]),
+            ),
+            (
+                "daily_totals",
+                plan(&store, DAILY_TOTALS, ["a", done, undone]),
+            ),
+            (
+                "skipped_dates",
+                plan(&store, SKIPPED_DATES, ["a", "skipped"]),
+            ),
+            (
+                "first_date",
+                plan(&store, FIRST_DATE, ["a", "reminded", "missed"]),
+            ),
+            ("last_undoable", plan(&store, LAST_UNDOABLE, [done, undone])),
+            (
+                "last_undoable of a habit",
+                plan(&store, LAST_UNDOABLE_OF_HABIT, [done, undone, "a"]),
+            ),
+            (
+                "last_reminded",
+                plan(&store, LAST_OF_KIND_PER_HABIT, ["reminded"]),
+            ),
+            (
+                "last_pause_change",
+                plan(&store, LAST_PAUSE_CHANGE, ["paused", "resumed"]),
+            ),
+        ];
+        for (name, plan) in &queries {
+            eprintln!("{name}: {plan:#?}");
+        }
+        for (name, plan) in queries {
+            // "SCAN habits" walks the CTE's few rows; any other SCAN reads
+            // a whole table or index.
+            let scans: Vec<&String> = plan
+                .iter()
+                .filter(|s| s.starts_with("SCAN") && s != &"SCAN habits")
+                .collect();
+            assert!(scans.is_empty(), "{name}: {plan:#?}");
+        }
+    }
+}
