@@ -10,12 +10,19 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod command;
 pub mod config;
+pub mod control;
 pub mod cron;
 pub mod daemon;
 pub mod dirs;
+pub mod event;
+pub mod history;
 pub mod notify;
 pub mod plan;
 pub mod schedule;
+pub mod status;
+pub mod store;
+pub mod streak;
 pub mod suggest;
 pub mod timespec;

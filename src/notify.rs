@@ -1,11 +1,22 @@
-//! Desktop notifications over the freedesktop protocol (via notify-rust on
-//! the session bus).
+//! Desktop notifications over the freedesktop protocol on the session bus.
 //!
-//! Owns how a reminder looks on screen: app name, summary, escaped body,
-//! urgency, timeout, hints, and replacing a habit's previous notification.
-//! It holds no business rules: the daemon decides what to show and when.
+//! Owns how a reminder looks on screen (app name, summary, escaped body,
+//! urgency, timeout, hints, buttons; built with notify-rust's `Notification`)
+//! and the wire exchange with the notification server. It holds no business
+//! rules: the daemon decides what to show and when.
+//!
+//! Delivery goes over the daemon's own long-lived connection rather than
+//! notify-rust's `show_async`, which opens a connection per notification:
+//! servers send a notification's button presses only to the connection that
+//! showed it, and a per-notification connection can only start listening
+//! after the notification is up, so a quick press could be lost. Here the
+//! subscription exists before the first notification is sent.
 
-use notify_rust::{Hint, Notification, NotificationHandle, Timeout};
+use std::collections::HashMap;
+
+use futures_lite::StreamExt;
+use notify_rust::{Hint, Notification, Timeout};
+use zbus::{MatchRule, MessageStream};
 
 use crate::config::{Expiry, Habit, Urgency};
 
@@ -30,13 +41,40 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
-/// The notification for a reminder of `habit`, replacing notification
-/// `replaces` (the habit's previous one) when given.
-pub fn reminder(habit: &Habit, replaces: Option<u32>) -> Notification {
+/// A button on a reminder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Record a completion (one unit, or the whole goal for minutes).
+    Done,
+    /// Postpone by the habit's snooze length.
+    Snooze,
+    /// Make today a rest day.
+    Skip,
+}
+
+impl Action {
+    /// The action key sent to the server.
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::Done => "done",
+            Action::Snooze => "snooze",
+            Action::Skip => "skip",
+        }
+    }
+
+    /// The action with this key.
+    pub fn from_key(key: &str) -> Option<Action> {
+        [Action::Done, Action::Snooze, Action::Skip]
+            .into_iter()
+            .find(|a| a.key() == key)
+    }
+}
+
+fn base(habit: &Habit, summary: &str, body: &str) -> Notification {
     let mut n = Notification::new();
     n.appname(APP_NAME)
-        .summary(&escape_markup(&habit.title))
-        .body(&escape_markup(habit.body.as_deref().unwrap_or("")))
+        .summary(&escape_markup(summary))
+        .body(&escape_markup(body))
         .hint(Hint::DesktopEntry(APP_NAME.to_string()))
         .hint(Hint::Category("reminder".to_string()))
         .urgency(match habit.urgency {
@@ -49,20 +87,136 @@ pub fn reminder(habit: &Habit, replaces: Option<u32>) -> Notification {
             Expiry::Never => Timeout::Never,
             Expiry::After(ms) => Timeout::Milliseconds(ms),
         });
-    if let Some(id) = replaces {
-        n.id(id);
+    n
+}
+
+fn with_buttons(n: &mut Notification, habit: &Habit) {
+    let snooze = format!("Snooze {}", crate::timespec::HumanDuration(habit.snooze));
+    n.action(Action::Done.key(), "Done")
+        .action(Action::Snooze.key(), &snooze)
+        .action(Action::Skip.key(), "Skip today");
+}
+
+/// The notification for a reminder of `habit`, with today's `progress` (for
+/// count goals) and the Done / Snooze / Skip today buttons.
+pub fn reminder(habit: &Habit, progress: Option<&str>) -> Notification {
+    let body = match (habit.body.as_deref(), progress) {
+        (Some(body), Some(progress)) => format!("{body}\n{progress}"),
+        (Some(body), None) => body.to_string(),
+        (None, Some(progress)) => progress.to_string(),
+        (None, None) => String::new(),
+    };
+    let mut n = base(habit, &habit.title, &body);
+    with_buttons(&mut n, habit);
+    n
+}
+
+/// The notification that replaces a count habit's reminder once a unit is
+/// logged from it: `💧 3/8 glasses today`, with the buttons again until the
+/// goal is met.
+pub fn progress(habit: &Habit, progress: &str, met: bool) -> Notification {
+    let summary = match &habit.emoji {
+        Some(emoji) => format!("{emoji} {progress}"),
+        None => format!("{}: {progress}", habit.title),
+    };
+    let body = if met { "Goal met for today." } else { "" };
+    let mut n = base(habit, &summary, body);
+    if !met {
+        with_buttons(&mut n, habit);
     }
     n
 }
 
-/// Shows `notification` on the session bus's notification server.
-///
-/// The returned handle keeps its bus connection open, which some servers
-/// need to deliver actions; keep it until the notification is replaced.
+const SERVER: &str = "org.freedesktop.Notifications";
+const SERVER_PATH: &str = "/org/freedesktop/Notifications";
+
+/// Shows `notification` on the notification server, replacing notification
+/// `replaces` if given; returns its id.
 pub async fn show(
-    notification: Notification,
-) -> Result<NotificationHandle, notify_rust::error::Error> {
-    notification.show_async().await
+    connection: &zbus::Connection,
+    notification: &Notification,
+    replaces: Option<u32>,
+) -> zbus::Result<u32> {
+    let hints: HashMap<&str, zbus::Variant<'_>> = notification
+        .hints
+        .iter()
+        .map(<(&str, zbus::Variant<'_>)>::from)
+        .collect();
+    let reply = connection
+        .call_method(
+            Some(SERVER),
+            SERVER_PATH,
+            Some(SERVER),
+            "Notify",
+            &(
+                &notification.appname,
+                replaces.unwrap_or(0),
+                &notification.icon,
+                &notification.summary,
+                &notification.body,
+                &notification.actions,
+                hints,
+                i32::from(notification.timeout),
+            ),
+        )
+        .await?;
+    reply.body().deserialize::<u32>()
+}
+
+/// What the notification server tells us about our notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// A button was pressed.
+    Pressed {
+        /// The notification.
+        id: u32,
+        /// Which button.
+        action: Action,
+    },
+    /// The notification went away (expired, dismissed or closed).
+    Closed {
+        /// The notification.
+        id: u32,
+    },
+}
+
+/// Subscribes to the server's signals on `connection`; call before showing
+/// anything, so no press can come before the subscription.
+pub async fn subscribe(connection: &zbus::Connection) -> zbus::Result<MessageStream> {
+    let rule = MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(SERVER)
+        .path(SERVER_PATH)
+        .build()?;
+    MessageStream::for_match_rule(rule, connection, None).await
+}
+
+/// Passes each of the server's events from `stream` to `sink` until the
+/// connection closes.
+pub async fn forward(mut stream: MessageStream, sink: impl Fn(ServerEvent)) {
+    while let Some(message) = stream.next().await {
+        let Ok(message) = message else { continue };
+        let header = message.header();
+        let event =
+            match header.member().map(|m| m.as_str()) {
+                Some("ActionInvoked") => message
+                    .body()
+                    .deserialize::<(u32, String)>()
+                    .ok()
+                    .and_then(|(id, key)| {
+                        Action::from_key(&key).map(|action| ServerEvent::Pressed { id, action })
+                    }),
+                Some("NotificationClosed") => message
+                    .body()
+                    .deserialize::<(u32, u32)>()
+                    .ok()
+                    .map(|(id, _reason)| ServerEvent::Closed { id }),
+                _ => None,
+            };
+        if let Some(event) = event {
+            sink(event);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,124 @@
 //! What should happen next: which reminders are due now, which were missed,
 //! and when the daemon must wake again.
 //!
-//! Pure: the configuration and the instants are arguments. The daemon keeps
-//! a cursor (everything up to it has been handled) and asks this module what
-//! falls between the cursor and now. That one rule covers a timer that fires
-//! on time, a laptop that slept through reminders (catch-up), and a clock set
-//! forward (no burst) or back (no repeats, since the cursor never goes back).
+//! Pure: the configuration, the state folded from history, and the instants
+//! are arguments. The daemon keeps a cursor per habit (everything up to it
+//! has been handled) and asks this module what falls between the cursor and
+//! now. That one rule covers a timer that fires on time, a laptop that slept
+//! through reminders (catch-up), and a clock set forward (no burst) or back
+//! (no repeats, since cursors never go back).
+//!
+//! On top of the schedule, the history decides: a skipped day, a day whose
+//! goal is met, or a pause drops reminders; a snooze moves one; and a `pace`
+//! habit's next reminder depends on how much was done today.
 
+use std::collections::{HashMap, HashSet};
+
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::Config;
+use crate::config::{Config, Goal, Habit};
+use crate::event::{Event, Kind};
+use crate::schedule::{Schedule, resolve};
+
+/// A pause of all reminders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// When it began.
+    pub from: Timestamp,
+    /// When it ends; `None` until `resume`.
+    pub until: Option<Timestamp>,
+}
+
+/// What the history says, as far as planning needs it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// Net `done` amounts per habit and local date (recent dates only).
+    pub totals: HashMap<(String, Date), i64>,
+    /// Rest days per habit.
+    pub skipped: HashSet<(String, Date)>,
+    /// Each habit's latest snooze: its reminder comes back at this instant.
+    pub snoozed: HashMap<String, Timestamp>,
+    /// The current pause, if any.
+    pub pause: Option<Pause>,
+    /// Each habit's latest reminder (shown or missed).
+    pub last_reminded: HashMap<String, Timestamp>,
+}
+
+impl State {
+    /// Folds recent events (and the latest pause change, which may be older)
+    /// into planning state. Events must come in id order.
+    pub fn fold<'a>(
+        events: impl IntoIterator<Item = &'a Event>,
+        pause_change: Option<&Event>,
+    ) -> State {
+        let mut state = State::default();
+        let mut done: HashMap<i64, (String, Date, i64)> = HashMap::new();
+        for event in events {
+            let Some(habit) = event.habit.clone() else {
+                continue;
+            };
+            match event.kind {
+                Kind::Done => {
+                    let amount = event.amount.unwrap_or(0);
+                    *state.totals.entry((habit.clone(), event.date)).or_default() += amount;
+                    done.insert(event.id, (habit, event.date, amount));
+                }
+                Kind::Undone => {
+                    if let Some((habit, date, amount)) =
+                        event.target.and_then(|id| done.remove(&id))
+                    {
+                        *state.totals.entry((habit, date)).or_default() -= amount;
+                    }
+                }
+                Kind::Skipped => {
+                    state.skipped.insert((habit, event.date));
+                }
+                Kind::Snoozed => {
+                    if let Some(until) = event.until {
+                        state.snoozed.insert(habit, until);
+                    }
+                }
+                Kind::Reminded | Kind::Missed => {
+                    let last = state.last_reminded.entry(habit).or_insert(event.at);
+                    *last = (*last).max(event.at);
+                }
+                Kind::Paused | Kind::Resumed => {}
+            }
+        }
+        state.pause = pause_change
+            .filter(|e| e.kind == Kind::Paused)
+            .map(|e| Pause {
+                from: e.at,
+                until: e.until,
+            });
+        state
+    }
+
+    /// How much of `habit` was done on `date`.
+    pub fn total(&self, habit: &str, date: Date) -> i64 {
+        self.totals
+            .get(&(habit.to_string(), date))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether `habit`'s goal is met on `date`.
+    pub fn met(&self, habit: &Habit, date: Date) -> bool {
+        self.total(&habit.id, date) >= i64::from(habit.goal.amount())
+    }
+
+    /// Whether `date` is a rest day for `habit`.
+    pub fn is_skipped(&self, habit: &str, date: Date) -> bool {
+        self.skipped.contains(&(habit.to_string(), date))
+    }
+
+    /// Whether reminders are held at `at`.
+    pub fn paused_at(&self, at: Timestamp) -> bool {
+        self.pause
+            .is_some_and(|p| p.from <= at && p.until.is_none_or(|until| at < until))
+    }
+}
 
 /// One reminder at one instant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,86 +145,230 @@ pub enum Decision {
     },
 }
 
-/// An upper bound on how many occurrences one decision looks at, so a
+/// An upper bound on how many candidates one question looks at, so a
 /// one-second schedule after a month asleep stays cheap.
 const SCAN_LIMIT: usize = 100_000;
 
-/// The reminders due in `(cursor, now]`: per habit at most one to show (the
-/// latest within `config.catch_up` of `now`) and a note of older ones missed.
-pub fn due(config: &Config, cursor: Timestamp, now: Timestamp) -> Vec<Decision> {
-    let mut decisions = Vec::new();
-    if now <= cursor {
-        return decisions;
+/// The plan for a configuration given its history.
+pub struct Plan<'a> {
+    config: &'a Config,
+    state: &'a State,
+}
+
+impl<'a> Plan<'a> {
+    /// A plan over `config` and `state`.
+    pub fn new(config: &'a Config, state: &'a State) -> Plan<'a> {
+        Plan { config, state }
     }
-    let recent_from = now.checked_sub(config.catch_up).unwrap_or(Timestamp::MIN);
-    for habit in &config.habits {
-        let mut missed: Option<(Timestamp, usize)> = None;
-        let mut latest_recent = None;
-        let mut at = cursor;
+
+    /// `habit`'s first reminder after `after`, as the daemon would show it.
+    /// `assumed_done` is added to the day's total for pace planning (used to
+    /// list later reminders as if the user kept pace).
+    fn next_for(&self, habit: &Habit, after: Timestamp, assumed_done: i64) -> Option<Timestamp> {
+        let tz = &self.config.timezone;
+        let snoozed = self
+            .state
+            .snoozed
+            .get(&habit.id)
+            .copied()
+            .filter(|&until| until > after);
+        let mut cursor = after;
         for _ in 0..SCAN_LIMIT {
-            match habit.schedule.next_after(&config.timezone, at) {
-                Some(next) if next <= now => at = next,
-                _ => break,
-            }
-            if at < recent_from {
-                missed.get_or_insert((at, 0)).1 += 1;
-            } else {
-                latest_recent = Some(at);
-            }
-        }
-        if let Some((first, count)) = missed {
-            decisions.push(Decision::Missed {
-                habit: habit.id.clone(),
-                first,
-                count,
-            });
-        }
-        if let Some(at) = latest_recent {
-            decisions.push(Decision::Show(Occurrence {
-                habit: habit.id.clone(),
-                at,
-            }));
-        }
-    }
-    decisions
-}
-
-/// The first instant after `after` at which any habit is due.
-pub fn next_wake(config: &Config, after: Timestamp) -> Option<Occurrence> {
-    upcoming(config, &[], after, 1).into_iter().next()
-}
-
-/// The next `count` reminders after `after`, in time order, ties by habit id;
-/// only of the habits in `only` when it is not empty.
-pub fn upcoming(
-    config: &Config,
-    only: &[String],
-    after: Timestamp,
-    count: usize,
-) -> Vec<Occurrence> {
-    let mut all = Vec::new();
-    for habit in config
-        .habits
-        .iter()
-        .filter(|h| only.is_empty() || only.contains(&h.id))
-    {
-        let mut at = after;
-        // Each habit contributes at most `count`: the first `count` overall
-        // are among them.
-        for _ in 0..count {
-            let Some(next) = habit.schedule.next_after(&config.timezone, at) else {
-                break;
+            // A snooze replaces every reminder before its end with one at it.
+            let at = match snoozed {
+                Some(until) if cursor < until => until,
+                _ => self.raw_next(habit, cursor, assumed_done)?,
             };
-            all.push(Occurrence {
-                habit: habit.id.clone(),
-                at: next,
-            });
-            at = next;
+            let date = tz.to_datetime(at).date();
+            if self.state.is_skipped(&habit.id, date) || self.state.met(habit, date) {
+                // Nothing more that day: jump to its end rather than walk a
+                // one-second grid through it.
+                cursor = start_of_next_day(self.config, date)?
+                    .checked_sub(SignedDuration::from_nanos(1))
+                    .ok()?
+                    .max(at);
+                continue;
+            }
+            if self.state.paused_at(at) {
+                let until = self.state.pause.and_then(|p| p.until)?;
+                cursor = until
+                    .checked_sub(SignedDuration::from_nanos(1))
+                    .ok()?
+                    .max(at);
+                continue;
+            }
+            return Some(at);
+        }
+        None
+    }
+
+    /// The schedule's next instant, before history rules apply.
+    fn raw_next(&self, habit: &Habit, after: Timestamp, assumed_done: i64) -> Option<Timestamp> {
+        match &habit.schedule {
+            Schedule::Pace { window, min_gap } => {
+                let tz = &self.config.timezone;
+                let mut date = tz.to_datetime(after).date().yesterday().ok()?;
+                // Yesterday's window may still be open (past midnight), else
+                // today's, else tomorrow's.
+                for _ in 0..3 {
+                    let start = resolve(tz, date.to_datetime(window.start))?;
+                    let end_date = if window.wraps() {
+                        date.tomorrow().ok()?
+                    } else {
+                        date
+                    };
+                    let end = resolve(tz, end_date.to_datetime(window.end))?;
+                    let done = self.state.total(&habit.id, date) + assumed_done;
+                    let goal = i64::from(habit.goal.amount());
+                    if done < goal && after < end {
+                        // Even pace: by `start + k/goal` of the window, k should be done.
+                        let span = end.duration_since(start);
+                        let behind_at = start
+                            .checked_add(
+                                span.checked_mul(i32::try_from(done.max(0)).ok()?)?
+                                    .checked_div(i32::try_from(goal).ok()?)?,
+                            )
+                            .ok()?;
+                        let gap_after = self
+                            .state
+                            .last_reminded
+                            .get(&habit.id)
+                            .and_then(|&last| last.checked_add(*min_gap).ok());
+                        let mut at = behind_at.max(gap_after.unwrap_or(Timestamp::MIN));
+                        if at <= after {
+                            at = after
+                                .checked_add(SignedDuration::from_nanos(1))
+                                .ok()?
+                                .max(start);
+                            // Round up to a whole second, like every other schedule.
+                            at = Timestamp::from_second(
+                                at.as_second() + i64::from(at.subsec_nanosecond() > 0),
+                            )
+                            .ok()?;
+                        }
+                        if at <= end {
+                            return Some(at);
+                        }
+                    }
+                    date = date.tomorrow().ok()?;
+                }
+                None
+            }
+            schedule => schedule.next_after(&self.config.timezone, after),
         }
     }
-    all.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.habit.cmp(&b.habit)));
-    all.truncate(count);
-    all
+
+    /// The reminders due in `(cursor, now]` for each habit, where a habit's
+    /// cursor is the later of `cursor` and its last reminder: per habit at
+    /// most one to show (the latest within `catch_up` of `now`) and a note of
+    /// older ones missed.
+    pub fn due(&self, cursor: Timestamp, now: Timestamp) -> Vec<Decision> {
+        let mut decisions = Vec::new();
+        let recent_from = now
+            .checked_sub(self.config.catch_up)
+            .unwrap_or(Timestamp::MIN);
+        for habit in &self.config.habits {
+            let mut at = self.habit_cursor(habit, cursor);
+            let mut missed: Option<(Timestamp, usize)> = None;
+            let mut latest_recent = None;
+            for _ in 0..SCAN_LIMIT {
+                match self.next_for(habit, at, 0) {
+                    Some(next) if next <= now => at = next,
+                    _ => break,
+                }
+                if at < recent_from {
+                    missed.get_or_insert((at, 0)).1 += 1;
+                } else {
+                    latest_recent = Some(at);
+                }
+            }
+            if let Some((first, count)) = missed {
+                decisions.push(Decision::Missed {
+                    habit: habit.id.clone(),
+                    first,
+                    count,
+                });
+            }
+            if let Some(at) = latest_recent {
+                decisions.push(Decision::Show(Occurrence {
+                    habit: habit.id.clone(),
+                    at,
+                }));
+            }
+        }
+        decisions
+    }
+
+    fn habit_cursor(&self, habit: &Habit, cursor: Timestamp) -> Timestamp {
+        self.state
+            .last_reminded
+            .get(&habit.id)
+            .map_or(cursor, |&last| last.max(cursor))
+    }
+
+    /// The first reminder of any habit after `after` (or after the habit's
+    /// last reminder, if later).
+    pub fn next_wake(&self, after: Timestamp) -> Option<Occurrence> {
+        self.config
+            .habits
+            .iter()
+            .filter_map(|h| {
+                self.next_for(h, self.habit_cursor(h, after), 0)
+                    .map(|at| Occurrence {
+                        habit: h.id.clone(),
+                        at,
+                    })
+            })
+            .min_by(|a, b| a.at.cmp(&b.at).then_with(|| a.habit.cmp(&b.habit)))
+    }
+
+    /// The next `count` reminders after `after`, in time order, ties by
+    /// habit id; only of the habits in `only` when it is not empty. Pace
+    /// reminders after the first are listed as if each were answered with
+    /// one unit.
+    pub fn upcoming(&self, only: &[String], after: Timestamp, count: usize) -> Vec<Occurrence> {
+        let mut all = Vec::new();
+        for habit in self
+            .config
+            .habits
+            .iter()
+            .filter(|h| only.is_empty() || only.contains(&h.id))
+        {
+            let mut at = after;
+            let mut assumed = 0;
+            let mut day = None;
+            // Each habit contributes at most `count`: the first `count`
+            // overall are among them.
+            for _ in 0..count {
+                let Some(next) = self.next_for(habit, at, assumed) else {
+                    break;
+                };
+                let date = self.config.timezone.to_datetime(next).date();
+                if day != Some(date) {
+                    day = Some(date);
+                    assumed = 0;
+                }
+                all.push(Occurrence {
+                    habit: habit.id.clone(),
+                    at: next,
+                });
+                if matches!(habit.schedule, Schedule::Pace { .. }) {
+                    assumed += 1;
+                }
+                at = next;
+            }
+        }
+        all.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.habit.cmp(&b.habit)));
+        all.truncate(count);
+        all
+    }
+}
+
+fn start_of_next_day(config: &Config, date: Date) -> Option<Timestamp> {
+    resolve(
+        &config.timezone,
+        date.tomorrow().ok()?.to_datetime(jiff::civil::Time::MIN),
+    )
 }
 
 /// How late `occurrence` is at `now` (zero if not yet due).
@@ -123,10 +376,21 @@ pub fn lateness(occurrence: &Occurrence, now: Timestamp) -> SignedDuration {
     now.duration_since(occurrence.at).max(SignedDuration::ZERO)
 }
 
+impl Goal {
+    /// The day's target amount: a count, or minutes.
+    pub fn amount(&self) -> u32 {
+        match self {
+            Goal::Count { count, .. } => *count,
+            Goal::Minutes(minutes) => *minutes,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{Origin, parse_str};
+    use crate::event::{NewEvent, Source};
 
     fn config() -> Config {
         let text = r#"
@@ -137,12 +401,14 @@ catch_up = "15m"
 title = "Water"
 every = "1h"
 between = "09:00-21:00"
+goal = { count = 8, unit = "glasses" }
 [habits.stretch]
 title = "Stretch"
 at = "12:30"
 [habits.walk]
 title = "Walk"
 at = "12:30"
+goal = { minutes = 20 }
 "#;
         parse_str(text, Origin::Builtin).unwrap()
     }
@@ -158,10 +424,34 @@ at = "12:30"
         }
     }
 
+    fn event(id: i64, at: &str, habit: Option<&str>, kind: Kind) -> Event {
+        let at = ts(at);
+        Event {
+            id,
+            event: NewEvent {
+                at,
+                date: at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+                habit: habit.map(str::to_string),
+                kind,
+                amount: None,
+                until: None,
+                target: None,
+                source: Source::Cli,
+            },
+        }
+    }
+
+    fn with(mut e: Event, f: impl FnOnce(&mut NewEvent)) -> Event {
+        f(&mut e.event);
+        e
+    }
+
     #[test]
     fn upcoming_orders_by_time_then_id() {
         let c = config();
-        let next = upcoming(&c, &[], ts("2026-11-26T11:30:00Z"), 4);
+        let state = State::default();
+        let plan = Plan::new(&c, &state);
+        let next = plan.upcoming(&[], ts("2026-11-26T11:30:00Z"), 4);
         assert_eq!(
             next,
             [
@@ -171,7 +461,7 @@ at = "12:30"
                 occ("water", "2026-11-26T13:00:00Z"),
             ]
         );
-        let only = upcoming(&c, &["walk".into()], ts("2026-11-26T11:30:00Z"), 2);
+        let only = plan.upcoming(&["walk".into()], ts("2026-11-26T11:30:00Z"), 2);
         assert_eq!(
             only,
             [
@@ -184,11 +474,9 @@ at = "12:30"
     #[test]
     fn on_time_wake_shows_what_is_due() {
         let c = config();
-        let d = due(
-            &c,
-            ts("2026-11-26T12:00:00Z"),
-            ts("2026-11-26T12:30:00.001Z"),
-        );
+        let state = State::default();
+        let plan = Plan::new(&c, &state);
+        let d = plan.due(ts("2026-11-26T12:00:00Z"), ts("2026-11-26T12:30:00.001Z"));
         assert_eq!(
             d,
             [
@@ -197,7 +485,7 @@ at = "12:30"
             ]
         );
         assert_eq!(
-            next_wake(&c, ts("2026-11-26T12:30:00.001Z")),
+            plan.next_wake(ts("2026-11-26T12:30:00.001Z")),
             Some(occ("water", "2026-11-26T13:00:00Z"))
         );
     }
@@ -205,9 +493,10 @@ at = "12:30"
     #[test]
     fn waking_late_shows_one_per_habit_within_catch_up_and_skips_older() {
         let c = config();
+        let state = State::default();
         // Asleep from 10:05 to 13:10: water's 11:00 and 12:00 are too old, 13:00 is
         // 10 minutes late; the 12:30 habits are 40 minutes late.
-        let d = due(&c, ts("2026-11-26T10:05:00Z"), ts("2026-11-26T13:10:00Z"));
+        let d = Plan::new(&c, &state).due(ts("2026-11-26T10:05:00Z"), ts("2026-11-26T13:10:00Z"));
         assert_eq!(
             d,
             [
@@ -234,13 +523,19 @@ at = "12:30"
     #[test]
     fn a_clock_set_back_repeats_nothing() {
         let c = config();
-        assert!(due(&c, ts("2026-11-26T13:00:00Z"), ts("2026-11-26T11:00:00Z")).is_empty());
+        let state = State::default();
+        assert!(
+            Plan::new(&c, &state)
+                .due(ts("2026-11-26T13:00:00Z"), ts("2026-11-26T11:00:00Z"))
+                .is_empty()
+        );
     }
 
     #[test]
     fn a_clock_set_forward_does_not_burst() {
         let c = config();
-        let d = due(&c, ts("2026-11-26T09:30:00Z"), ts("2026-11-27T09:05:00Z"));
+        let state = State::default();
+        let d = Plan::new(&c, &state).due(ts("2026-11-26T09:30:00Z"), ts("2026-11-27T09:05:00Z"));
         let shown: Vec<_> = d
             .iter()
             .filter(|d| matches!(d, Decision::Show(_)))
@@ -248,6 +543,193 @@ at = "12:30"
         assert_eq!(
             shown,
             [&Decision::Show(occ("water", "2026-11-27T09:00:00Z"))]
+        );
+    }
+
+    #[test]
+    fn a_restart_does_not_repeat_what_was_reminded() {
+        let c = config();
+        let events = [event(
+            1,
+            "2026-11-26T12:30:00Z",
+            Some("stretch"),
+            Kind::Reminded,
+        )];
+        let state = State::fold(&events, None);
+        let d = Plan::new(&c, &state).due(ts("2026-11-26T12:20:00Z"), ts("2026-11-26T12:31:00Z"));
+        assert_eq!(d, [Decision::Show(occ("walk", "2026-11-26T12:30:00Z"))]);
+    }
+
+    #[test]
+    fn a_met_goal_or_a_skip_ends_the_day_s_reminders() {
+        let c = config();
+        let events = [
+            with(
+                event(1, "2026-11-26T10:00:00Z", Some("water"), Kind::Done),
+                |e| e.amount = Some(8),
+            ),
+            event(2, "2026-11-26T10:00:00Z", Some("stretch"), Kind::Skipped),
+        ];
+        let state = State::fold(&events, None);
+        let plan = Plan::new(&c, &state);
+        let after = ts("2026-11-26T10:00:00Z");
+        assert_eq!(
+            plan.upcoming(&["water".into()], after, 1),
+            [occ("water", "2026-11-27T09:00:00Z")]
+        );
+        assert_eq!(
+            plan.upcoming(&["stretch".into()], after, 1),
+            [occ("stretch", "2026-11-27T12:30:00Z")]
+        );
+    }
+
+    #[test]
+    fn undo_takes_a_completion_back() {
+        let c = config();
+        let events = [
+            with(
+                event(1, "2026-11-26T10:00:00Z", Some("water"), Kind::Done),
+                |e| e.amount = Some(8),
+            ),
+            with(
+                event(2, "2026-11-26T10:01:00Z", Some("water"), Kind::Undone),
+                |e| e.target = Some(1),
+            ),
+        ];
+        let state = State::fold(&events, None);
+        assert_eq!(
+            state.total(
+                "water",
+                ts("2026-11-26T10:00:00Z")
+                    .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                    .date()
+            ),
+            0
+        );
+        let plan = Plan::new(&c, &state);
+        assert_eq!(
+            plan.next_wake(ts("2026-11-26T10:30:00Z")),
+            Some(occ("water", "2026-11-26T11:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_snooze_moves_the_reminder() {
+        let c = config();
+        let events = [with(
+            event(1, "2026-11-26T12:30:05Z", Some("stretch"), Kind::Snoozed),
+            |e| e.until = Some(ts("2026-11-26T12:40:05Z")),
+        )];
+        let state = State::fold(&events, None);
+        let plan = Plan::new(&c, &state);
+        let next = plan.upcoming(&["stretch".into()], ts("2026-11-26T12:30:05Z"), 2);
+        assert_eq!(
+            next,
+            [
+                occ("stretch", "2026-11-26T12:40:05Z"),
+                occ("stretch", "2026-11-27T12:30:00Z")
+            ]
+        );
+        // A snooze also replaces a reminder that was still ahead.
+        let water = [with(
+            event(1, "2026-11-26T12:50:00Z", Some("water"), Kind::Snoozed),
+            |e| e.until = Some(ts("2026-11-26T13:20:00Z")),
+        )];
+        let state = State::fold(&water, None);
+        let plan = Plan::new(&c, &state);
+        assert_eq!(
+            plan.upcoming(&["water".into()], ts("2026-11-26T12:50:00Z"), 2),
+            [
+                occ("water", "2026-11-26T13:20:00Z"),
+                occ("water", "2026-11-26T14:00:00Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pause_holds_everything_until_it_ends() {
+        let c = config();
+        let pause = with(event(1, "2026-11-26T10:00:00Z", None, Kind::Paused), |e| {
+            e.until = Some(ts("2026-11-26T13:30:00Z"))
+        });
+        let state = State::fold(&[], Some(&pause));
+        let plan = Plan::new(&c, &state);
+        assert_eq!(
+            plan.next_wake(ts("2026-11-26T10:00:00Z")),
+            Some(occ("water", "2026-11-26T14:00:00Z"))
+        );
+        let open_ended = with(pause.clone(), |e| e.until = None);
+        let state = State::fold(&[], Some(&open_ended));
+        assert_eq!(
+            Plan::new(&c, &state).next_wake(ts("2026-11-26T10:00:00Z")),
+            None
+        );
+        let resumed = event(2, "2026-11-26T11:00:00Z", None, Kind::Resumed);
+        let state = State::fold(&[], Some(&resumed));
+        assert_eq!(state.pause, None);
+    }
+
+    fn pace_config() -> Config {
+        let text = r#"
+[settings]
+timezone = "UTC"
+[habits.water]
+title = "Water"
+pace = "09:00-21:00"
+min_gap = "30m"
+goal = { count = 8, unit = "glasses" }
+"#;
+        parse_str(text, Origin::Builtin).unwrap()
+    }
+
+    #[test]
+    fn pace_keeps_an_even_pace_to_the_goal() {
+        let c = pace_config();
+        let state = State::default();
+        let plan = Plan::new(&c, &state);
+        // Nothing done: the first reminder opens the window; keeping pace,
+        // one glass every 12h/8 = 1h30m.
+        let next: Vec<String> = plan
+            .upcoming(&[], ts("2026-11-26T08:00:00Z"), 3)
+            .iter()
+            .map(|o| o.at.to_string())
+            .collect();
+        assert_eq!(
+            next,
+            [
+                "2026-11-26T09:00:00Z",
+                "2026-11-26T10:30:00Z",
+                "2026-11-26T12:00:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn pace_logging_pushes_back_and_falling_behind_brings_forward() {
+        let c = pace_config();
+        // Three glasses by 10:00: the next is due when the pace reaches 3/8,
+        // at 13:30.
+        let ahead = [with(
+            event(1, "2026-11-26T10:00:00Z", Some("water"), Kind::Done),
+            |e| e.amount = Some(3),
+        )];
+        let state = State::fold(&ahead, None);
+        assert_eq!(
+            Plan::new(&c, &state).next_wake(ts("2026-11-26T10:00:00Z")),
+            Some(occ("water", "2026-11-26T13:30:00Z"))
+        );
+        // Nothing by 15:00 after a reminder at 14:50: behind, so the next comes
+        // as soon as the minimum gap allows.
+        let behind = [event(
+            1,
+            "2026-11-26T14:50:00Z",
+            Some("water"),
+            Kind::Reminded,
+        )];
+        let state = State::fold(&behind, None);
+        assert_eq!(
+            Plan::new(&c, &state).next_wake(ts("2026-11-26T15:00:00Z")),
+            Some(occ("water", "2026-11-26T15:20:00Z"))
         );
     }
 

@@ -106,6 +106,16 @@ pub enum Schedule {
     },
     /// A cron expression on local wall-clock time.
     Cron(CronExpr),
+    /// For count goals: remind when the day's total falls behind an even pace
+    /// to the goal across the window, never closer than `min_gap`. When a
+    /// reminder falls depends on the history, so [`crate::plan`] computes it;
+    /// on its own this schedule names only the window's opening each day.
+    Pace {
+        /// The part of the day the goal is spread over.
+        window: Window,
+        /// The shortest time between two reminders.
+        min_gap: SignedDuration,
+    },
 }
 
 impl Schedule {
@@ -121,7 +131,10 @@ impl Schedule {
                 interval,
                 window,
                 days,
-            } => first_on_days(from, *days, |date| grid(date, *interval, *window)),
+            } => first_on_days(from, *days, |date| grid(date, *interval, *window, from)),
+            Schedule::Pace { window, .. } => first_on_days(from, Days::DAILY, |date| {
+                std::iter::once(date.to_datetime(window.start))
+            }),
         }
     }
 
@@ -174,6 +187,12 @@ impl Schedule {
                 format!("every {} {span} {days}", HumanDuration(*interval))
             }
             Schedule::Cron(cron) => format!("cron `{}`: {}", cron.as_str(), cron.describe()),
+            Schedule::Pace { window, min_gap } => format!(
+                "at an even pace from {} to {}, at least {} apart",
+                ClockTime(window.start),
+                ClockTime(window.end),
+                HumanDuration(*min_gap)
+            ),
         }
     }
 }
@@ -203,15 +222,31 @@ where
     None
 }
 
-/// The `every` grid of one day: start, start + interval, … up to the end.
-fn grid(date: Date, interval: SignedDuration, window: Window) -> impl Iterator<Item = DateTime> {
-    let start = date.to_datetime(window.start);
+/// The `every` grid of one day (start, start + interval, … up to the end),
+/// from its first point at or after `from`: computed, not walked to, so a
+/// one-second grid costs no more than an hourly one.
+fn grid(
+    date: Date,
+    interval: SignedDuration,
+    window: Window,
+    from: DateTime,
+) -> impl Iterator<Item = DateTime> {
+    let step = interval.max(SignedDuration::from_secs(1));
+    let first = date.to_datetime(window.start);
+    let behind = from.duration_since(first);
+    let start = if behind.is_positive() {
+        let steps = (behind.as_secs() + step.as_secs() - 1) / step.as_secs();
+        step.checked_mul(i32::try_from(steps).unwrap_or(i32::MAX))
+            .and_then(|offset| first.checked_add(offset).ok())
+            .unwrap_or(first)
+    } else {
+        first
+    };
     let end = if window.wraps() {
         date.tomorrow().map(|d| d.to_datetime(window.end))
     } else {
         Ok(date.to_datetime(window.end))
     };
-    let step = interval.max(SignedDuration::from_secs(1));
     std::iter::successors(Some(start), move |&dt| dt.checked_add(step).ok())
         .take_while(move |dt| end.as_ref().is_ok_and(|end| dt <= end))
 }

@@ -74,6 +74,14 @@ impl std::fmt::Display for HumanDuration {
     }
 }
 
+/// An instant as RFC 3339 with the offset `tz` has then, to the second:
+/// `2026-11-26T15:00:00+01:00`.
+pub fn rfc3339(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    at.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
 /// Parses a duration made of whole-number parts with units `d`, `h`, `m`,
 /// `s` in decreasing order, such as `30s`, `15m`, `1h30m` or `2d`.
 pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {

@@ -3,8 +3,13 @@
 //! codes.
 
 mod check;
+mod log;
 mod next;
+mod record;
 mod run;
+mod status;
+mod streaks;
+pub mod style;
 
 use std::path::PathBuf;
 
@@ -30,6 +35,10 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,
 
+    /// When to colour output: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: style::ColorChoice,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -44,6 +53,24 @@ pub enum Command {
     Check,
     /// Show the next reminders, as the daemon would show them.
     Next(next::NextArgs),
+    /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
+    Done(record::DoneArgs),
+    /// Take back the latest completion (of HABIT).
+    Undo(record::UndoArgs),
+    /// Postpone a habit's reminder (or all): `habitd snooze water 20m`.
+    Snooze(record::SnoozeArgs),
+    /// Make a day a rest day for a habit: no reminders, the streak holds.
+    Skip(record::SkipArgs),
+    /// Hold all reminders: `habitd pause 1h`, `habitd pause --until 18:00`.
+    Pause(record::PauseArgs),
+    /// End a pause.
+    Resume,
+    /// Today's progress, the next reminders, and any snooze, skip or pause.
+    Status(status::StatusArgs),
+    /// Streaks, success rates, habit strength and a calendar heatmap.
+    Streaks(streaks::StreaksArgs),
+    /// The history, for reading or export.
+    Log(log::LogArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -83,14 +110,45 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
 
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+    let config = cli.config.as_deref();
+    let paint = style::Paint::new(cli.color);
     match cli.command {
         Command::Run => run::run(cli.config),
-        Command::Check => check::check(cli.config.as_deref()),
-        Command::Next(args) => next::next(cli.config.as_deref(), &args),
+        Command::Check => check::check(config),
+        Command::Next(args) => next::next(config, &args),
+        Command::Done(args) => record::send(config, args.request()),
+        Command::Undo(args) => record::send(config, args.request()),
+        Command::Snooze(args) => record::send(config, args.request()),
+        Command::Skip(args) => record::send(config, args.request()),
+        Command::Pause(args) => record::send(config, args.request()),
+        Command::Resume => record::send(config, crate::command::Request::Resume),
+        Command::Status(args) => status::status(config, &args, &paint),
+        Command::Streaks(args) => streaks::streaks(config, &args, &paint),
+        Command::Log(args) => log::log(config, &args),
     }
 }
 
 /// Loads the config the user asked for, or the default one.
 fn load_config(explicit: Option<&std::path::Path>) -> Result<Config, LoadError> {
     config::load(&config::locate(explicit))
+}
+
+/// Opens the history store at its default place.
+fn open_store() -> anyhow::Result<crate::store::Store> {
+    let path = crate::store::Store::default_path().ok_or_else(|| {
+        anyhow::anyhow!("cannot find the data directory: set HOME or XDG_DATA_HOME")
+    })?;
+    Ok(crate::store::Store::open(&path)?)
+}
+
+/// The planning state from the store, or an empty one when there is no
+/// history yet (without creating a store just to read it).
+fn load_state(config: &Config, now: jiff::Timestamp) -> anyhow::Result<crate::plan::State> {
+    match crate::store::Store::default_path() {
+        Some(path) if path.exists() => {
+            let store = crate::store::Store::open(&path)?;
+            Ok(crate::history::load_state(&store, config, now)?)
+        }
+        _ => Ok(crate::plan::State::default()),
+    }
 }

@@ -4,14 +4,12 @@ use std::path::Path;
 
 use clap::Args;
 use jiff::Timestamp;
-use jiff::civil::DateTime;
 use serde::Serialize;
 
 use super::{Exit, UsageError};
-use crate::config::Config;
-use crate::plan;
-use crate::schedule::resolve;
-use crate::suggest::closest;
+use crate::command::{find_habit, parse_time};
+use crate::plan::Plan;
+use crate::timespec::rfc3339;
 
 /// Arguments of `habitd next`.
 #[derive(Debug, Args)]
@@ -19,8 +17,8 @@ pub struct NextArgs {
     /// Only these habits (by id).
     pub habits: Vec<String>,
     /// Start after this instant instead of now: RFC 3339
-    /// (2026-03-08T01:00:00-05:00) or a local date-time in the config's zone
-    /// (2026-03-08T01:00).
+    /// (2026-03-08T01:00:00-05:00), a local date-time in the config's zone
+    /// (2026-03-08T01:00), or HH:MM today.
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
     /// How many reminders to list.
@@ -41,21 +39,19 @@ struct Entry<'a> {
 pub(super) fn next(explicit: Option<&Path>, args: &NextArgs) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit)?;
     for id in &args.habits {
-        check_habit_id(&config, id)?;
+        find_habit(&config, id).map_err(|r| UsageError(r.0))?;
     }
     let from = match &args.from {
-        Some(text) => parse_instant(&config, text)?,
+        Some(text) => parse_time(&config, text, Timestamp::now()).map_err(|r| UsageError(r.0))?,
         None => Timestamp::now(),
     };
-    let occurrences = plan::upcoming(&config, &args.habits, from, args.count);
+    let state = super::load_state(&config, Timestamp::now())?;
+    let occurrences = Plan::new(&config, &state).upcoming(&args.habits, from, args.count);
     let entries: Vec<Entry<'_>> = occurrences
         .iter()
         .map(|o| Entry {
             habit: &o.habit,
-            at: o
-                .at
-                .display_with_offset(config.timezone.to_offset(o.at))
-                .to_string(),
+            at: rfc3339(o.at, &config.timezone),
             title: config.habit(&o.habit).map_or("", |h| h.title.as_str()),
         })
         .collect();
@@ -77,31 +73,4 @@ pub(super) fn next(explicit: Option<&Path>, args: &NextArgs) -> anyhow::Result<E
         println!("no reminders scheduled");
     }
     Ok(Exit::Success)
-}
-
-/// Fails with a suggestion when `id` is not a habit of `config`.
-pub(super) fn check_habit_id(config: &Config, id: &str) -> Result<(), UsageError> {
-    if config.habit(id).is_some() {
-        return Ok(());
-    }
-    let ids = config.habits.iter().map(|h| h.id.as_str());
-    let hint = match closest(id, ids.clone()) {
-        Some(suggestion) => format!("; did you mean {suggestion:?}?"),
-        None => format!("; habits are: {}", ids.collect::<Vec<_>>().join(", ")),
-    };
-    Err(UsageError(format!("no habit {id:?}{hint}")))
-}
-
-fn parse_instant(config: &Config, text: &str) -> Result<Timestamp, UsageError> {
-    if let Ok(instant) = text.parse::<Timestamp>() {
-        return Ok(instant);
-    }
-    text.parse::<DateTime>()
-        .ok()
-        .and_then(|civil| resolve(&config.timezone, civil))
-        .ok_or_else(|| {
-            UsageError(format!(
-                "invalid --from {text:?}: expected RFC 3339 like \"2026-03-08T01:00:00-05:00\" or a local date-time like \"2026-03-08T01:00\""
-            ))
-        })
 }

@@ -10,6 +10,7 @@ use super::Exit;
 
 pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit.as_deref())?;
+    let store = super::open_store()?;
     // One thread is plenty for a daemon that sleeps between reminders, and
     // it keeps the idle process to a single sleeping thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -25,7 +26,7 @@ pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
                 _ = interrupt.recv() => {}
             }
         };
-        crate::daemon::run(config, explicit, shutdown).await
+        crate::daemon::run(config, explicit, store, shutdown).await
     })?;
     Ok(Exit::Success)
 }

@@ -17,13 +17,14 @@ use crate::timespec::{Window, parse_clock_time, parse_duration, parse_window};
 const TOP_KEYS: &[&str] = &["settings", "habits"];
 const SETTINGS_KEYS: &[&str] = &["timezone", "catch_up"];
 const HABIT_KEYS: &[&str] = &[
-    "title", "body", "urgency", "timeout", "at", "every", "between", "cron", "days", "goal",
-    "per_week", "snooze",
+    "title", "body", "emoji", "urgency", "timeout", "at", "every", "between", "cron", "pace",
+    "min_gap", "days", "goal", "per_week", "snooze",
 ];
 const GOAL_KEYS: &[&str] = &["count", "unit", "minutes"];
 
 const DEFAULT_CATCH_UP: SignedDuration = SignedDuration::from_mins(15);
 const DEFAULT_SNOOZE: SignedDuration = SignedDuration::from_mins(10);
+const DEFAULT_MIN_GAP: SignedDuration = SignedDuration::from_mins(30);
 
 type Table<'i> = DeTable<'i>;
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -291,6 +292,8 @@ fn check_habit(
         }
     };
     let body = get(table, "body").and_then(|v| report.string(v, &key("body")).map(str::to_string));
+    let emoji =
+        get(table, "emoji").and_then(|v| report.string(v, &key("emoji")).map(str::to_string));
     let urgency = get(table, "urgency").map_or(Some(Urgency::Normal), |v| {
         report.parsed(v, &key("urgency"), |s| match s {
             "low" => Ok(Urgency::Low),
@@ -313,7 +316,8 @@ fn check_habit(
         })
     });
     let schedule = check_schedule(report, id, table, &prefix);
-    let goal = get(table, "goal").map_or(
+    let goal_value = get(table, "goal");
+    let goal = goal_value.map_or(
         Some(Goal::Count {
             count: 1,
             unit: "times".to_string(),
@@ -336,6 +340,14 @@ fn check_habit(
             })
         })
     });
+    if let (Some(Schedule::Pace { .. }), Some(Goal::Minutes(_))) = (&schedule, &goal) {
+        let at = goal_value.map_or(id.span().start, |v| v.span().start);
+        report.error(
+            at,
+            &key("goal"),
+            "`pace` spreads a count over the day: give the habit a count goal, e.g. goal = { count = 8, unit = \"glasses\" }",
+        );
+    }
     if report.errors.len() > errors_before {
         return None;
     }
@@ -343,6 +355,7 @@ fn check_habit(
         id: id_text.to_string(),
         title: title?,
         body,
+        emoji,
         urgency: urgency?,
         timeout: timeout?,
         schedule: schedule?,
@@ -397,7 +410,7 @@ fn check_schedule(
     prefix: &str,
 ) -> Option<Schedule> {
     let key = |name: &str| format!("{prefix}.{name}");
-    let kinds: Vec<(&str, &Value<'_>)> = ["at", "every", "cron"]
+    let kinds: Vec<(&str, &Value<'_>)> = ["at", "every", "cron", "pace"]
         .into_iter()
         .filter_map(|k| get(table, k).map(|v| (k, v)))
         .collect();
@@ -409,7 +422,7 @@ fn check_schedule(
             report.error(
                 id.span().start,
                 prefix,
-                "no schedule: add one of `at = \"12:30\"`, `every = \"1h\"` (with `between = \"09:00-21:00\"`) or `cron = \"30 12 * * *\"`",
+                "no schedule: add one of `at = \"12:30\"`, `every = \"1h\"` (with `between = \"09:00-21:00\"`), `cron = \"30 12 * * *\"` or `pace = \"09:00-21:00\"`",
             );
             return None;
         }
@@ -469,6 +482,24 @@ fn check_schedule(
                 interval: interval?,
                 window: window?,
                 days: days?,
+            })
+        }
+        "pace" => {
+            let window = report.parsed(value, &key("pace"), parse_window);
+            let min_gap = get(table, "min_gap").map_or(Some(DEFAULT_MIN_GAP), |v| {
+                report.parsed(v, &key("min_gap"), |s| {
+                    let d = parse_duration(s)?;
+                    if d < SignedDuration::from_mins(1) {
+                        return Err(format!(
+                            "invalid min_gap {s:?}: expected at least one minute, e.g. \"30m\""
+                        ));
+                    }
+                    Ok(d)
+                })
+            });
+            Some(Schedule::Pace {
+                window: window?,
+                min_gap: min_gap?,
             })
         }
         _ => {

@@ -72,6 +72,8 @@ pub struct Habit {
     pub title: String,
     /// The notification's body.
     pub body: Option<String>,
+    /// Shown before progress lines, e.g. `💧 3/8 glasses today`.
+    pub emoji: Option<String>,
     /// The notification's urgency.
     pub urgency: Urgency,
     /// How long the notification stays up.

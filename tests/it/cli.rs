@@ -112,7 +112,7 @@ fn usage_errors_exit_2_with_an_example() {
     let out = home.habitd(None, &["next", "--from", "tomorrow"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("e.g.") || stderr(&out).contains("like \"2026-03-08T01:00\""),
+        stderr(&out).contains("expected HH:MM (today), a date-time like"),
         "{}",
         stderr(&out)
     );

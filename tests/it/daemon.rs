@@ -178,3 +178,166 @@ async fn sighup_with_a_broken_config_keeps_the_old_one() {
     assert_on_time(&got, due);
     assert_eq!(got.summary, "Sip &amp; &lt;stretch&gt;");
 }
+
+fn water_config(schedule: &str) -> String {
+    format!(
+        r#"[settings]
+timezone = "UTC"
+
+[habits.water]
+title = "Drink a glass of water"
+emoji = "💧"
+goal = {{ count = 8, unit = "glasses" }}
+{schedule}
+"#
+    )
+}
+
+fn status_json(home: &TestHome, bus: &str) -> serde_json::Value {
+    let out = home.habitd(Some(bus), &["status", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("status JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn done_on_the_notification_is_recorded_and_shows_progress() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    let (time, _) = utc_clock_in(2);
+    home.write_config(&water_config(&format!("at = \"{time}\"")));
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+
+    let reminder = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no reminder:\n{}", daemon.log()));
+    assert_eq!(reminder.action_keys(), ["done", "snooze", "skip"]);
+    assert_eq!(
+        reminder.actions,
+        ["done", "Done", "snooze", "Snooze 10m", "skip", "Skip today"]
+    );
+    assert!(
+        reminder.body.ends_with("0/8 glasses today"),
+        "{}",
+        reminder.body
+    );
+    server.invoke_action(reminder.id, "done").await;
+
+    let progress = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no progress notification:\n{}", daemon.log()));
+    assert_eq!(progress.summary, "💧 1/8 glasses today");
+    assert_eq!(progress.replaces_id, reminder.id);
+    daemon
+        .wait_for_log("from the notification", WAIT)
+        .expect("the press is logged");
+
+    let status = status_json(&home, bus.address());
+    assert_eq!(status["daemon"], true);
+    assert_eq!(status["habits"][0]["done"], 1);
+    let log = home.habitd(None, &["log", "--json"]);
+    let log: serde_json::Value = serde_json::from_slice(&log.stdout).expect("log JSON");
+    let done: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "done")
+        .collect();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0]["source"], "notification");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snooze_moves_the_pending_reminder() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    let (time, old_due) = utc_clock_in(3);
+    home.write_config(&water_config(&format!("at = \"{time}\"")));
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+    daemon.wait_for_log("started", WAIT).expect("habitd starts");
+
+    let out = home.habitd(Some(bus.address()), &["snooze", "water", "5s"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snoozed_at = SystemTime::now();
+    let status = status_json(&home, bus.address());
+    let until: jiff::Timestamp = status["habits"][0]["snoozed_until"]
+        .as_str()
+        .expect("snoozed")
+        .parse()
+        .expect("RFC 3339");
+    let until =
+        UNIX_EPOCH + Duration::from_secs(u64::try_from(until.as_second()).expect("after 1970"));
+
+    let got = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no reminder after the snooze:\n{}", daemon.log()));
+    assert!(got.at > old_due, "the reminder came at its old time");
+    assert!(
+        got.at >= snoozed_at + Duration::from_secs(4),
+        "the reminder came before the snooze ended"
+    );
+    let late = got
+        .at
+        .duration_since(until)
+        .expect("not before the snooze's end");
+    assert!(late < Duration::from_secs(1), "{late:?} late");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_and_four_writers_lose_no_event() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = std::sync::Arc::new(TestHome::new());
+    // A reminder every second keeps the daemon writing too.
+    home.write_config(&water_config("every = \"1s\"").replace("count = 8", "count = 10000"));
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+    daemon.wait_for_log("started", WAIT).expect("habitd starts");
+    server.next(WAIT).await.expect("reminders are flowing");
+
+    const PER_WRITER: usize = 200;
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let home = home.clone();
+            // Two writers go through the daemon, two write the store directly.
+            let bus = (writer % 2 == 0).then(|| bus.address().to_string());
+            std::thread::spawn(move || {
+                for _ in 0..PER_WRITER {
+                    let out = home.habitd(bus.as_deref(), &["done", "water"]);
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().expect("a writer failed");
+    }
+    let status = status_json(&home, bus.address());
+    assert_eq!(status["habits"][0]["done"], 4 * PER_WRITER);
+    let out = home.habitd(None, &["log", "water", "--json"]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("log JSON");
+    let events = log.as_array().unwrap();
+    let done = events.iter().filter(|e| e["kind"] == "done").count();
+    let reminded = events.iter().filter(|e| e["kind"] == "reminded").count();
+    assert_eq!(done, 4 * PER_WRITER);
+    assert!(
+        reminded >= 2,
+        "the daemon kept recording reminders ({reminded})"
+    );
+    assert!(!daemon.log().contains("cannot record"), "{}", daemon.log());
+}

@@ -1,0 +1,145 @@
+//! The commands that change history — done, undo, snooze, skip, pause,
+//! resume. Each becomes a [`Request`]: sent to the running daemon over
+//! D-Bus (which records it and re-plans at once), or, when no daemon runs,
+//! recorded in the store directly, for the daemon to honour when it starts.
+
+use std::path::Path;
+
+use clap::Args;
+use jiff::Timestamp;
+
+use super::{Exit, UsageError};
+use crate::command::{self, Request};
+use crate::control::{self, Refusal, Sent};
+use crate::event::Source;
+use crate::history::{self, ApplyError};
+
+/// Arguments of `habitd done`.
+#[derive(Debug, Args)]
+pub struct DoneArgs {
+    /// The habit's id.
+    pub habit: String,
+    /// How much: a count for count goals (default 1), a duration or minutes
+    /// for minute goals (default the whole goal), e.g. `2` or `25m`.
+    pub amount: Option<String>,
+    /// When it was done: HH:MM (today), "2026-11-25 18:00", or RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+impl DoneArgs {
+    pub(super) fn request(self) -> Request {
+        Request::Done {
+            habit: self.habit,
+            amount: self.amount.unwrap_or_default(),
+            at: self.at.unwrap_or_default(),
+        }
+    }
+}
+
+/// Arguments of `habitd undo`.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// Only take back a completion of this habit.
+    pub habit: Option<String>,
+}
+
+impl UndoArgs {
+    pub(super) fn request(self) -> Request {
+        Request::Undo {
+            habit: self.habit.unwrap_or_default(),
+        }
+    }
+}
+
+/// Arguments of `habitd snooze`.
+#[derive(Debug, Args)]
+pub struct SnoozeArgs {
+    /// The habit's id, or `all`.
+    pub habit: String,
+    /// How long, e.g. `20m` (default: the habit's `snooze`, normally 10m).
+    pub duration: Option<String>,
+}
+
+impl SnoozeArgs {
+    pub(super) fn request(self) -> Request {
+        Request::Snooze {
+            habit: self.habit,
+            duration: self.duration.unwrap_or_default(),
+        }
+    }
+}
+
+/// Arguments of `habitd skip`.
+#[derive(Debug, Args)]
+pub struct SkipArgs {
+    /// The habit's id.
+    pub habit: String,
+    /// The day: YYYY-MM-DD, today (default), tomorrow or yesterday.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+}
+
+impl SkipArgs {
+    pub(super) fn request(self) -> Request {
+        Request::Skip {
+            habit: self.habit,
+            date: self.date.unwrap_or_default(),
+        }
+    }
+}
+
+/// Arguments of `habitd pause`.
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// How long, e.g. `30m` or `2h` (default: until `habitd resume`).
+    #[arg(conflicts_with = "until")]
+    pub duration: Option<String>,
+    /// Until this time: HH:MM (today), "2026-11-27 08:00", or RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+impl PauseArgs {
+    pub(super) fn request(self) -> Request {
+        Request::Pause {
+            until: self.duration.or(self.until).unwrap_or_default(),
+        }
+    }
+}
+
+/// Carries out `request`: through the daemon when it runs, else directly.
+pub(super) fn send(explicit: Option<&Path>, request: Request) -> anyhow::Result<Exit> {
+    let config = super::load_config(explicit)?;
+    let now = Timestamp::now();
+    // Check the request here first, so a typo gets the same answer whether or
+    // not the daemon runs, and without a round trip.
+    let command = command::from_request(&config, &request, now).map_err(|r| UsageError(r.0))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    match runtime.block_on(control::send(&request)) {
+        Ok(Sent::Answered(Ok(message))) => {
+            println!("{message}");
+            return Ok(Exit::Success);
+        }
+        Ok(Sent::Answered(Err(Refusal::Invalid(message)))) => {
+            return Err(UsageError(message).into());
+        }
+        Ok(Sent::Answered(Err(Refusal::Failed(message)))) => anyhow::bail!("{message}"),
+        Ok(Sent::NoDaemon) => {}
+        Err(e) => anyhow::bail!("cannot reach the running habitd: {e}"),
+    }
+    let Some(command) = command else {
+        return Ok(Exit::Success);
+    };
+    let mut store = super::open_store()?;
+    match history::apply(&mut store, &config, &command, Source::Cli, now) {
+        Ok(message) => {
+            println!("{message}");
+            Ok(Exit::Success)
+        }
+        Err(ApplyError::Rejected(r)) => Err(UsageError(r.0).into()),
+        Err(ApplyError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,115 @@
+//! `habitd streaks`: per habit the current and longest streak, success rates,
+//! habit strength, and a calendar heatmap.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use clap::Args;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::style::Paint;
+use super::{Exit, UsageError};
+use crate::command::find_habit;
+use crate::config::Habit;
+use crate::store::Store;
+use crate::streak::{self, History, StreakUnit, Target};
+
+/// Arguments of `habitd streaks`.
+#[derive(Debug, Args)]
+pub struct StreaksArgs {
+    /// Only this habit.
+    pub habit: Option<String>,
+    /// How many weeks the heatmap shows.
+    #[arg(long, default_value_t = 12, value_name = "N")]
+    pub weeks: u32,
+    /// Print JSON: an array of {habit, current, longest, unit, rate_7, rate_30, score}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    habit: &'a str,
+    current: u32,
+    longest: u32,
+    unit: &'static str,
+    rate_7: Option<f64>,
+    rate_30: Option<f64>,
+    score: f64,
+}
+
+/// A habit's history as the streak rules need it, from the store.
+fn history(store: &Store, habit: &Habit) -> anyhow::Result<History> {
+    let totals: BTreeMap<_, _> = store
+        .daily_totals(&habit.id)?
+        .into_iter()
+        .map(|(date, total)| (date, u32::try_from(total.max(0)).unwrap_or(u32::MAX)))
+        .collect();
+    let skipped: BTreeSet<_> = store.skipped_dates(&habit.id)?.into_iter().collect();
+    Ok(History {
+        totals,
+        skipped,
+        first_day: store.first_date(&habit.id)?,
+    })
+}
+
+pub(super) fn streaks(
+    explicit: Option<&Path>,
+    args: &StreaksArgs,
+    paint: &Paint,
+) -> anyhow::Result<Exit> {
+    let config = super::load_config(explicit)?;
+    let habits: Vec<&Habit> = match &args.habit {
+        Some(id) => vec![find_habit(&config, id).map_err(|r| UsageError(r.0))?],
+        None => config.habits.iter().collect(),
+    };
+    let today = config.timezone.to_datetime(Timestamp::now()).date();
+    let store = super::open_store()?;
+    let mut entries = Vec::new();
+    let mut text = String::new();
+    for habit in habits {
+        let history = history(&store, habit)?;
+        let target = Target {
+            goal: habit.goal.amount(),
+            per_week: habit.per_week,
+        };
+        let summary = streak::summarize(&history, target, today);
+        let unit = match summary.unit {
+            StreakUnit::Days => "days",
+            StreakUnit::Weeks => "weeks",
+        };
+        if !args.json {
+            let rate =
+                |r: Option<f64>| r.map_or("–".to_string(), |r| format!("{:.0}%", r * 100.0));
+            text.push_str(&format!(
+                "{}  streak {} {unit} (longest {})  7d {}  30d {}  strength {:.0}%\n",
+                paint.bold(&habit.id),
+                summary.current,
+                summary.longest,
+                rate(summary.rate_7),
+                rate(summary.rate_30),
+                summary.score * 100.0
+            ));
+            text.push_str(&streak::heatmap(
+                &history, target, today, args.weeks, paint.on,
+            ));
+            text.push('\n');
+        }
+        entries.push(Entry {
+            habit: &habit.id,
+            current: summary.current,
+            longest: summary.longest,
+            unit,
+            rate_7: summary.rate_7,
+            rate_30: summary.rate_30,
+            score: summary.score,
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+    } else {
+        print!("{text}");
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,208 @@
+//! The daemon's control interface on the session bus, and the command line's
+//! client for it.
+//!
+//! The interface only translates: each D-Bus method becomes a [`Request`]
+//! sent to the daemon loop, which answers on a oneshot channel. zbus types
+//! stay in this module. Arguments are strings in the same notations as the
+//! command line, so `busctl --user call` is as convenient as `habitd`.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+pub use crate::command::Request;
+use zbus::fdo;
+use zbus::object_server::SignalEmitter;
+
+/// The daemon's well-known bus name.
+pub const BUS_NAME: &str = "org.habitd.Habitd";
+/// The object the interface lives at.
+pub const OBJECT_PATH: &str = "/org/habitd/Habitd";
+
+/// The daemon's answer: a line for the user (or JSON for `Status`), or why
+/// the request was refused (`Err`, a message in the CLI's words).
+pub type Reply = Result<String, Refusal>;
+
+/// Why a request was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The request itself is wrong (unknown habit, bad amount): exit code 2.
+    Invalid(String),
+    /// The daemon could not carry it out (the store failed): exit code 1.
+    Failed(String),
+}
+
+/// A request with the channel its reply goes back on.
+pub struct Envelope {
+    /// What is asked.
+    pub request: Request,
+    /// Where the answer goes.
+    pub reply: oneshot::Sender<Reply>,
+}
+
+/// The object served on the bus.
+pub struct Control {
+    requests: mpsc::Sender<Envelope>,
+}
+
+impl Control {
+    /// An interface that forwards every call to `requests`.
+    pub fn new(requests: mpsc::Sender<Envelope>) -> Control {
+        Control { requests }
+    }
+
+    async fn ask(&self, request: Request) -> fdo::Result<String> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Envelope { request, reply })
+            .await
+            .map_err(|_| fdo::Error::Failed("habitd is shutting down".to_string()))?;
+        match answer.await {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(Refusal::Invalid(message))) => Err(fdo::Error::InvalidArgs(message)),
+            Ok(Err(Refusal::Failed(message))) => Err(fdo::Error::Failed(message)),
+            Err(_) => Err(fdo::Error::Failed("habitd is shutting down".to_string())),
+        }
+    }
+}
+
+#[zbus::interface(name = "org.habitd.Habitd1")]
+impl Control {
+    /// Records a completion: habit id, amount ("" = default), time ("" = now).
+    async fn done(&self, habit: String, amount: String, at: String) -> fdo::Result<String> {
+        self.ask(Request::Done { habit, amount, at }).await
+    }
+
+    /// Takes back the latest completion of a habit ("" = any habit).
+    async fn undo(&self, habit: String) -> fdo::Result<String> {
+        self.ask(Request::Undo { habit }).await
+    }
+
+    /// Postpones a habit's reminder ("all" = every habit) by a duration ("" = its default).
+    async fn snooze(&self, habit: String, duration: String) -> fdo::Result<String> {
+        self.ask(Request::Snooze { habit, duration }).await
+    }
+
+    /// Makes a date ("" = today) a rest day for a habit.
+    async fn skip(&self, habit: String, date: String) -> fdo::Result<String> {
+        self.ask(Request::Skip { habit, date }).await
+    }
+
+    /// Holds all reminders for a duration or until a time ("" = until Resume).
+    async fn pause(&self, until: String) -> fdo::Result<String> {
+        self.ask(Request::Pause { until }).await
+    }
+
+    /// Ends a pause.
+    async fn resume(&self) -> fdo::Result<String> {
+        self.ask(Request::Resume).await
+    }
+
+    /// Today's progress, the next reminders and any snooze, skip or pause, as JSON.
+    async fn status(&self) -> fdo::Result<String> {
+        self.ask(Request::Status).await
+    }
+
+    /// Reads the config file again (like SIGHUP).
+    async fn reload(&self) -> fdo::Result<String> {
+        self.ask(Request::Reload).await
+    }
+
+    /// Sent whenever the plan or today's progress changes.
+    #[zbus(signal)]
+    async fn changed(emitter: &SignalEmitter<'_>) -> zbus::Result<()>;
+}
+
+/// Emits the `Changed` signal from `connection`'s object.
+pub async fn emit_changed(connection: &zbus::Connection) -> zbus::Result<()> {
+    let emitter = SignalEmitter::new(connection, OBJECT_PATH)?;
+    Control::changed(&emitter).await
+}
+
+/// How long the command line waits for the daemon before giving up.
+const CALL_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// What became of a request sent from the command line.
+#[derive(Debug)]
+pub enum Sent {
+    /// No daemon is running (or no session bus): the caller acts itself.
+    NoDaemon,
+    /// The daemon answered.
+    Answered(Reply),
+}
+
+/// Sends `request` to a running daemon on the session bus, if there is one.
+pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
+    let Ok(connection) = zbus::Connection::session().await else {
+        return Ok(Sent::NoDaemon);
+    };
+    let dbus = fdo::DBusProxy::new(&connection).await?;
+    if !dbus.name_has_owner(BUS_NAME.try_into()?).await? {
+        return Ok(Sent::NoDaemon);
+    }
+    let (method, body): (&str, Vec<&str>) = match request {
+        Request::Done { habit, amount, at } => ("Done", vec![habit, amount, at]),
+        Request::Undo { habit } => ("Undo", vec![habit]),
+        Request::Snooze { habit, duration } => ("Snooze", vec![habit, duration]),
+        Request::Skip { habit, date } => ("Skip", vec![habit, date]),
+        Request::Pause { until } => ("Pause", vec![until]),
+        Request::Resume => ("Resume", vec![]),
+        Request::Status => ("Status", vec![]),
+        Request::Reload => ("Reload", vec![]),
+    };
+    let call = async {
+        match body.as_slice() {
+            [] => {
+                connection
+                    .call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, &())
+                    .await
+            }
+            [a] => {
+                connection
+                    .call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, &(a,))
+                    .await
+            }
+            [a, b] => {
+                connection
+                    .call_method(
+                        Some(BUS_NAME),
+                        OBJECT_PATH,
+                        Some(INTERFACE),
+                        method,
+                        &(a, b),
+                    )
+                    .await
+            }
+            [a, b, c, ..] => {
+                connection
+                    .call_method(
+                        Some(BUS_NAME),
+                        OBJECT_PATH,
+                        Some(INTERFACE),
+                        method,
+                        &(a, b, c),
+                    )
+                    .await
+            }
+        }
+    };
+    let reply = match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Err(_) => Err(Refusal::Failed(
+            "habitd did not answer within 25s".to_string(),
+        )),
+        Ok(Ok(message)) => Ok(message.body().deserialize::<String>()?),
+        Ok(Err(zbus::Error::MethodError(name, text, _))) => {
+            let text = text.unwrap_or_default();
+            if name.as_str() == "org.freedesktop.DBus.Error.InvalidArgs" {
+                Err(Refusal::Invalid(text))
+            } else {
+                Err(Refusal::Failed(text))
+            }
+        }
+        Ok(Err(other)) => return Err(other),
+    };
+    Ok(Sent::Answered(reply))
+}
+
+/// The interface name, for clients.
+pub const INTERFACE: &str = "org.habitd.Habitd1";

@@ -1,0 +1,63 @@
+//! The thin layer between the store and the pure core: load the planning
+//! state for now, and carry out a command by recording its events. Used by
+//! the daemon and, when no daemon runs, by the command line, so both record
+//! exactly the same history.
+
+use jiff::Timestamp;
+
+use crate::command::{self, Command, Rejected};
+use crate::config::Config;
+use crate::event::Source;
+use crate::plan::State;
+use crate::store::{Store, StoreError};
+
+/// How many days back the planning state looks: far enough for a snooze or
+/// a window that runs past midnight; skips recorded ahead are found by date.
+const RECENT_DAYS: i64 = 2;
+
+/// The planning state at `now`, from the store.
+pub fn load_state(store: &Store, config: &Config, now: Timestamp) -> Result<State, StoreError> {
+    let today = config.timezone.to_datetime(now).date();
+    let since = today
+        .checked_sub(jiff::Span::new().days(RECENT_DAYS))
+        .unwrap_or(today);
+    let events = store.events_from_date(since)?;
+    let pause = store.last_pause_change()?;
+    let mut state = State::fold(&events, pause.as_ref());
+    // The cursor of a habit not reminded in the recent window still matters
+    // for pace and restarts; take it from its index.
+    for (habit, at) in store.last_reminded()? {
+        let last = state.last_reminded.entry(habit).or_insert(at);
+        *last = (*last).max(at);
+    }
+    Ok(state)
+}
+
+/// Why a command was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The command is wrong for this config or history.
+    #[error(transparent)]
+    Rejected(#[from] Rejected),
+    /// The store failed; nothing was recorded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records `command`'s events and returns the confirmation line.
+pub fn apply(
+    store: &mut Store,
+    config: &Config,
+    command: &Command,
+    source: Source,
+    now: Timestamp,
+) -> Result<String, ApplyError> {
+    let last_done = match command {
+        Command::Undo { habit } => store.last_undoable(habit.as_deref())?,
+        _ => None,
+    };
+    let events = command::events(config, command, last_done.as_ref(), source, now)?;
+    store.append_all(&events)?;
+    let state = load_state(store, config, now)?;
+    Ok(command::confirmation(config, &state, &events))
+}

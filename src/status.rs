@@ -1,0 +1,174 @@
+//! The status report: per habit today's progress against the goal, the next
+//! reminder, and any snooze, skip or pause.
+//!
+//! Built by one pure function from config, state and now, so the daemon
+//! (over D-Bus) and the command line (when no daemon runs) report the same.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Goal, Habit};
+use crate::plan::{Plan, State};
+use crate::timespec::rfc3339;
+
+/// The whole report; this is also the JSON of `habitd status --json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// Whether the daemon is running (it answered).
+    pub daemon: bool,
+    /// When the report was made (RFC 3339 in the configured zone).
+    pub now: String,
+    /// The configured zone.
+    pub timezone: String,
+    /// When reminders are held: `{"from", "until"}` (`until` null: until resumed).
+    pub paused: Option<PauseStatus>,
+    /// One entry per habit, sorted by id.
+    pub habits: Vec<HabitStatus>,
+}
+
+/// A pause in the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseStatus {
+    /// When it began.
+    pub from: String,
+    /// When it ends, or null until resumed.
+    pub until: Option<String>,
+}
+
+/// One habit in the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HabitStatus {
+    /// Its id.
+    pub habit: String,
+    /// Its title.
+    pub title: String,
+    /// Done today: a count or minutes.
+    pub done: i64,
+    /// The day's goal.
+    pub goal: u32,
+    /// What is counted: the goal's unit, or `min`.
+    pub unit: String,
+    /// Whether today's goal is met.
+    pub met: bool,
+    /// Whether today is a rest day.
+    pub skipped: bool,
+    /// The end of an active snooze.
+    pub snoozed_until: Option<String>,
+    /// The next reminder, as the daemon will show it.
+    pub next: Option<String>,
+}
+
+/// The unit progress is counted in: the goal's unit, or `min`.
+pub fn unit(habit: &Habit) -> &str {
+    match &habit.goal {
+        Goal::Count { unit, .. } => unit,
+        Goal::Minutes(_) => "min",
+    }
+}
+
+/// Builds the report.
+pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> Status {
+    let tz = &config.timezone;
+    let show = |at: Timestamp| rfc3339(at, tz);
+    let today = tz.to_datetime(now).date();
+    let plan = Plan::new(config, state);
+    let habits = config
+        .habits
+        .iter()
+        .map(|habit| HabitStatus {
+            habit: habit.id.clone(),
+            title: habit.title.clone(),
+            done: state.total(&habit.id, today),
+            goal: habit.goal.amount(),
+            unit: unit(habit).to_string(),
+            met: state.met(habit, today),
+            skipped: state.is_skipped(&habit.id, today),
+            snoozed_until: state
+                .snoozed
+                .get(&habit.id)
+                .filter(|&&until| until > now)
+                .map(|&u| show(u)),
+            next: plan
+                .upcoming(std::slice::from_ref(&habit.id), now, 1)
+                .first()
+                .map(|o| show(o.at)),
+        })
+        .collect();
+    Status {
+        daemon,
+        now: show(now),
+        timezone: config.timezone_name().to_string(),
+        paused: state
+            .pause
+            .filter(|p| p.until.is_none_or(|until| until > now))
+            .map(|p| PauseStatus {
+                from: show(p.from),
+                until: p.until.map(show),
+            }),
+        habits,
+    }
+}
+
+/// The report as text for a terminal.
+pub fn render(status: &Status, paint: &crate::cli::style::Paint) -> String {
+    let mut out = String::new();
+    let daemon = if status.daemon {
+        paint.green("running")
+    } else {
+        paint.yellow("not running (reminders are not being shown)")
+    };
+    out.push_str(&format!("daemon: {daemon}\n"));
+    if let Some(pause) = &status.paused {
+        let until = pause
+            .until
+            .as_deref()
+            .map_or("resumed".to_string(), short_time);
+        out.push_str(&format!(
+            "{}\n",
+            paint.yellow(&format!("paused until {until}"))
+        ));
+    }
+    let width = status
+        .habits
+        .iter()
+        .map(|h| h.habit.len())
+        .max()
+        .unwrap_or(0);
+    for h in &status.habits {
+        let progress = format!("{}/{} {}", h.done, h.goal, h.unit);
+        let progress = if h.met {
+            paint.green(&format!("{progress} ✓"))
+        } else {
+            progress
+        };
+        let mut notes = Vec::new();
+        if h.skipped {
+            notes.push("skipped today".to_string());
+        }
+        if let Some(until) = &h.snoozed_until {
+            notes.push(format!("snoozed until {}", short_time(until)));
+        }
+        match &h.next {
+            Some(next) => notes.push(format!("next {}", short_time(next))),
+            None => notes.push("no reminder planned".to_string()),
+        }
+        out.push_str(&format!(
+            "{:width$}  {progress}  {}\n",
+            h.habit,
+            paint.dim(&notes.join(", "))
+        ));
+    }
+    out
+}
+
+/// `2026-11-26T15:00:00+01:00` as `Thu 15:00` (its own wall-clock time),
+/// or the text as is.
+fn short_time(rfc3339: &str) -> String {
+    rfc3339
+        .get(..19)
+        .and_then(|civil| civil.parse::<jiff::civil::DateTime>().ok())
+        .map_or_else(
+            || rfc3339.to_string(),
+            |dt| dt.strftime("%a %H:%M").to_string(),
+        )
+}

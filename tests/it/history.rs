@@ -1,0 +1,241 @@
+//! Recording history from the command line with no daemon running: done,
+//! undo, skip, snooze, pause and resume as `status`, `log` and `streaks` see
+//! them, in a real SQLite store under a temporary XDG_DATA_HOME.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+
+use crate::support::TestHome;
+
+fn run(home: &TestHome, args: &[&str]) -> String {
+    let out = home.habitd(None, args);
+    assert!(
+        out.status.success(),
+        "habitd {args:?} failed ({:?}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn json(home: &TestHome, args: &[&str]) -> Value {
+    serde_json::from_str(&run(home, args)).expect("valid JSON")
+}
+
+fn habit<'a>(status: &'a Value, id: &str) -> &'a Value {
+    status["habits"]
+        .as_array()
+        .expect("habits")
+        .iter()
+        .find(|h| h["habit"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {status}"))
+}
+
+const CONFIG: &str = r#"[settings]
+timezone = "UTC"
+[habits.water]
+title = "Water"
+every = "1h"
+between = "00:00-23:59"
+goal = { count = 8, unit = "glasses" }
+[habits.walk]
+title = "Walk"
+at = "23:59"
+goal = { minutes = 20 }
+"#;
+
+#[test]
+fn done_and_undo_move_today_s_progress() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    assert!(run(&home, &["done", "water", "2"]).starts_with("water: 2/8 glasses on "));
+    run(&home, &["done", "water"]);
+    run(&home, &["done", "walk", "25m"]);
+    let status = json(&home, &["status", "--json"]);
+    assert_eq!(status["daemon"], false);
+    assert_eq!(habit(&status, "water")["done"], 3);
+    assert_eq!(habit(&status, "walk")["done"], 25);
+    assert_eq!(habit(&status, "walk")["met"], true);
+
+    assert!(run(&home, &["undo", "water"]).contains("took back 1; now 2/8"));
+    assert!(run(&home, &["undo"]).contains("walk: took back 25"));
+    let status = json(&home, &["status", "--json"]);
+    assert_eq!(habit(&status, "water")["done"], 2);
+    assert_eq!(habit(&status, "walk")["done"], 0);
+
+    // History is append-only: the corrections are events too.
+    let log = json(&home, &["log", "--json"]);
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["done", "done", "done", "undone", "undone"]);
+    let undo_all = home.habitd(None, &["undo", "walk"]);
+    assert_eq!(undo_all.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&undo_all.stderr),
+        "habitd: nothing to undo for walk\n"
+    );
+}
+
+#[test]
+fn a_met_goal_or_a_skip_ends_the_day_s_reminders() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    run(&home, &["done", "water", "8"]);
+    run(&home, &["skip", "walk"]);
+    let status = json(&home, &["status", "--json"]);
+    let next_water = habit(&status, "water")["next"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        next_water.starts_with(&today.tomorrow().unwrap().to_string()),
+        "{next_water}"
+    );
+    assert_eq!(habit(&status, "walk")["skipped"], true);
+    let next_walk = habit(&status, "walk")["next"].as_str().unwrap().to_string();
+    assert!(
+        next_walk.starts_with(&today.tomorrow().unwrap().to_string()),
+        "{next_walk}"
+    );
+}
+
+#[test]
+fn snooze_and_pause_move_the_next_reminder() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    assert!(run(&home, &["snooze", "water", "7m"]).starts_with("water: snoozed until "));
+    let status = json(&home, &["status", "--json"]);
+    let water = habit(&status, "water");
+    assert_eq!(water["next"], water["snoozed_until"]);
+
+    assert!(run(&home, &["pause"]).contains("until `habitd resume`"));
+    let status = json(&home, &["status", "--json"]);
+    assert!(status["paused"].is_object(), "{status}");
+    assert_eq!(habit(&status, "water")["next"], Value::Null);
+    run(&home, &["resume"]);
+    let status = json(&home, &["status", "--json"]);
+    assert_eq!(status["paused"], Value::Null);
+    assert!(habit(&status, "water")["next"].is_string());
+
+    let bad = home.habitd(None, &["snooze", "water", "soon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("habitd snooze water 20m"));
+}
+
+#[test]
+fn the_store_is_private_and_its_place_follows_xdg() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    run(&home, &["done", "water"]);
+    let dir = home.data_home().join("habitd");
+    let db = dir.join("habitd.db");
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn a_store_from_a_newer_habitd_is_refused_with_its_path() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    run(&home, &["done", "water"]);
+    let db = home.data_home().join("habitd").join("habitd.db");
+    let status = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=999'); c.commit()"])
+        .arg(&db)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    let out = home.habitd(None, &["done", "water"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("newer"),
+        "{err}"
+    );
+}
+
+/// Streaks as the CLI reports them for a history written with `done --at`.
+fn streak(home: &TestHome, habit: &str) -> (u64, u64) {
+    let entries = json(home, &["streaks", habit, "--json"]);
+    let entry = &entries[0];
+    (
+        entry["current"].as_u64().unwrap(),
+        entry["longest"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn streaks_count_met_days_hold_over_skips_and_today_in_progress() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let day = |back: i64| {
+        today
+            .checked_sub(jiff::Span::new().days(back))
+            .unwrap()
+            .to_string()
+    };
+    // Met 6 and 5 days ago, a gap 4 days ago, met 3 and 2, skipped yesterday,
+    // nothing yet today.
+    for back in [6, 5, 3, 2] {
+        run(
+            &home,
+            &["done", "walk", "--at", &format!("{} 12:00", day(back))],
+        );
+    }
+    run(&home, &["skip", "walk", "--date", &day(1)]);
+    assert_eq!(streak(&home, "walk"), (2, 2));
+    run(&home, &["done", "walk", "10m"]);
+    assert_eq!(
+        streak(&home, "walk"),
+        (2, 2),
+        "a partial today does not count yet"
+    );
+    run(&home, &["done", "walk", "10m"]);
+    assert_eq!(streak(&home, "walk"), (3, 3), "today met extends it");
+    let text = run(&home, &["streaks", "walk", "--weeks", "2"]);
+    assert!(text.contains("streak 3 days (longest 3)"), "{text}");
+    assert!(
+        text.contains("# met  + partial  - skipped  . missed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn streak_days_are_local_days_across_dst_and_a_zone_change() {
+    let home = TestHome::new();
+    home.write_config(&CONFIG.replace("timezone = \"UTC\"", "timezone = \"America/New_York\""));
+    // 2026-03-07..09 spans the spring-forward day: 23:30 local on each day.
+    for date in ["2026-03-07", "2026-03-08", "2026-03-09"] {
+        run(&home, &["done", "walk", "--at", &format!("{date} 23:30")]);
+    }
+    let log = json(&home, &["log", "walk", "--json"]);
+    let dates: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["2026-03-07", "2026-03-08", "2026-03-09"]);
+    let (_, longest) = streak(&home, "walk");
+    assert_eq!(longest, 3);
+    // The days recorded stay the days they were lived, after moving zones.
+    home.write_config(&CONFIG.replace("timezone = \"UTC\"", "timezone = \"Asia/Tokyo\""));
+    assert_eq!(streak(&home, "walk").1, 3);
+}
