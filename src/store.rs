@@ -67,6 +67,9 @@ CREATE TABLE events (
 -- One habit's history by date: events(Some(habit), since), daily_totals,
 -- skipped_dates, first_date.
 CREATE INDEX events_habit_date ON events (habit, date);
+-- One habit's events of one kind by date, covering the amount, so
+-- daily_totals and skipped_dates read only the index, even over decades.
+CREATE INDEX events_habit_kind_date ON events (habit, kind, date, amount);
 -- Everything since a date: events_from_date, events(None, since).
 CREATE INDEX events_date ON events (date);
 -- Events of a kind (per habit): last_reminded, last_undoable,
