@@ -145,6 +145,16 @@ pub enum Decision {
     },
 }
 
+/// What planning ahead assumes beyond the history: the reminders planned so
+/// far were shown, and (for pace) answered with one unit each.
+#[derive(Clone, Copy, Debug, Default)]
+struct Assume {
+    /// Units assumed done on the day being planned.
+    done: i64,
+    /// The last reminder planned before the one being asked for.
+    previous: Option<Timestamp>,
+}
+
 /// An upper bound on how many candidates one question looks at, so a
 /// one-second schedule after a month asleep stays cheap.
 const SCAN_LIMIT: usize = 100_000;
@@ -161,10 +171,9 @@ impl<'a> Plan<'a> {
         Plan { config, state }
     }
 
-    /// `habit`'s first reminder after `after`, as the daemon would show it.
-    /// `assumed_done` is added to the day's total for pace planning (used to
-    /// list later reminders as if the user kept pace).
-    fn next_for(&self, habit: &Habit, after: Timestamp, assumed_done: i64) -> Option<Timestamp> {
+    /// `habit`'s first reminder after `after`, as the daemon would show it,
+    /// with `assume` added to the history (for planning several ahead).
+    fn next_for(&self, habit: &Habit, after: Timestamp, assume: Assume) -> Option<Timestamp> {
         let tz = &self.config.timezone;
         let snoozed = self
             .state
@@ -177,7 +186,7 @@ impl<'a> Plan<'a> {
             // A snooze replaces every reminder before its end with one at it.
             let at = match snoozed {
                 Some(until) if cursor < until => until,
-                _ => self.raw_next(habit, cursor, assumed_done)?,
+                _ => self.raw_next(habit, cursor, assume)?,
             };
             let date = tz.to_datetime(at).date();
             if self.state.is_skipped(&habit.id, date) || self.state.met(habit, date) {
@@ -203,7 +212,7 @@ impl<'a> Plan<'a> {
     }
 
     /// The schedule's next instant, before history rules apply.
-    fn raw_next(&self, habit: &Habit, after: Timestamp, assumed_done: i64) -> Option<Timestamp> {
+    fn raw_next(&self, habit: &Habit, after: Timestamp, assume: Assume) -> Option<Timestamp> {
         match &habit.schedule {
             Schedule::Pace { window, min_gap } => {
                 let tz = &self.config.timezone;
@@ -218,7 +227,7 @@ impl<'a> Plan<'a> {
                         date
                     };
                     let end = resolve(tz, end_date.to_datetime(window.end))?;
-                    let done = self.state.total(&habit.id, date) + assumed_done;
+                    let done = self.state.total(&habit.id, date) + assume.done;
                     let goal = i64::from(habit.goal.amount());
                     if done < goal && after < end {
                         // Even pace: by `start + k/goal` of the window, k should be done.
@@ -233,7 +242,9 @@ impl<'a> Plan<'a> {
                             .state
                             .last_reminded
                             .get(&habit.id)
-                            .and_then(|&last| last.checked_add(*min_gap).ok());
+                            .copied()
+                            .max(assume.previous)
+                            .and_then(|last| last.checked_add(*min_gap).ok());
                         let mut at = behind_at.max(gap_after.unwrap_or(Timestamp::MIN));
                         if at <= after {
                             at = after
@@ -268,11 +279,16 @@ impl<'a> Plan<'a> {
             .checked_sub(self.config.catch_up)
             .unwrap_or(Timestamp::MIN);
         for habit in &self.config.habits {
-            let mut at = self.habit_cursor(habit, cursor);
+            let start = self.habit_cursor(habit, cursor);
+            let mut at = start;
             let mut missed: Option<(Timestamp, usize)> = None;
             let mut latest_recent = None;
             for _ in 0..SCAN_LIMIT {
-                match self.next_for(habit, at, 0) {
+                let assume = Assume {
+                    done: 0,
+                    previous: (at != start).then_some(at),
+                };
+                match self.next_for(habit, at, assume) {
                     Some(next) if next <= now => at = next,
                     _ => break,
                 }
@@ -313,7 +329,7 @@ impl<'a> Plan<'a> {
             .habits
             .iter()
             .filter_map(|h| {
-                self.next_for(h, self.habit_cursor(h, after), 0)
+                self.next_for(h, self.habit_cursor(h, after), Assume::default())
                     .map(|at| Occurrence {
                         habit: h.id.clone(),
                         at,
@@ -335,25 +351,26 @@ impl<'a> Plan<'a> {
             .filter(|h| only.is_empty() || only.contains(&h.id))
         {
             let mut at = after;
-            let mut assumed = 0;
+            let mut assume = Assume::default();
             let mut day = None;
             // Each habit contributes at most `count`: the first `count`
             // overall are among them.
             for _ in 0..count {
-                let Some(next) = self.next_for(habit, at, assumed) else {
+                let Some(next) = self.next_for(habit, at, assume) else {
                     break;
                 };
                 let date = self.config.timezone.to_datetime(next).date();
                 if day != Some(date) {
                     day = Some(date);
-                    assumed = 0;
+                    assume.done = 0;
                 }
+                assume.previous = Some(next);
                 all.push(Occurrence {
                     habit: habit.id.clone(),
                     at: next,
                 });
                 if matches!(habit.schedule, Schedule::Pace { .. }) {
-                    assumed += 1;
+                    assume.done += 1;
                 }
                 at = next;
             }
@@ -730,6 +747,27 @@ goal = { count = 8, unit = "glasses" }
         assert_eq!(
             Plan::new(&c, &state).next_wake(ts("2026-11-26T15:00:00Z")),
             Some(occ("water", "2026-11-26T15:20:00Z"))
+        );
+    }
+
+    #[test]
+    fn pace_behind_lists_reminders_min_gap_apart() {
+        let c = pace_config();
+        let state = State::default();
+        let next: Vec<String> = Plan::new(&c, &state)
+            .upcoming(&[], ts("2026-11-26T14:00:00Z"), 3)
+            .iter()
+            .map(|o| o.at.to_string())
+            .collect();
+        // 0 of 8 at 14:00 is far behind: now, then every 30 minutes while
+        // still behind even after one glass per reminder.
+        assert_eq!(
+            next,
+            [
+                "2026-11-26T14:00:01Z",
+                "2026-11-26T14:30:01Z",
+                "2026-11-26T15:00:01Z"
+            ]
         );
     }
 

@@ -6,11 +6,14 @@ use jiff::Timestamp;
 
 use super::Exit;
 use crate::config::Goal;
+use crate::plan::Plan;
 use crate::timespec::HumanDuration;
 
 pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit)?;
     let now = Timestamp::now();
+    let state = super::load_state(&config, now)?;
+    let plan = Plan::new(&config, &state);
     println!("config: {}", config.origin);
     println!("timezone: {}", config.timezone_name());
     println!("catch_up: {}", HumanDuration(config.catch_up));
@@ -24,11 +27,11 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
             .per_week
             .map(|n| format!(", {n} days a week"))
             .unwrap_or_default();
-        let next = habit
-            .schedule
-            .next_after(&config.timezone, now)
-            .map(|at| {
-                at.to_zoned_datetime(config.timezone.clone())
+        let next = plan
+            .upcoming(std::slice::from_ref(&habit.id), now, 1)
+            .first()
+            .map(|o| {
+                o.at.to_zoned_datetime(config.timezone.clone())
                     .strftime("%a %Y-%m-%d %H:%M:%S %:z")
                     .to_string()
             })
