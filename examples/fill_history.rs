@@ -41,14 +41,8 @@ fn main() -> anyhow::Result<()> {
         };
         let mut push = |habit: &str, kind: Kind, when: Timestamp, amount: Option<i64>| {
             events.push(NewEvent {
-                at: when,
-                date,
-                habit: Some(habit.to_string()),
-                kind,
                 amount,
-                until: None,
-                target: None,
-                source: Source::Daemon,
+                ..NewEvent::new(when, date, Some(habit), kind, Source::Daemon)
             });
         };
         for hour in [9, 10, 12, 13, 15, 16, 18, 19] {

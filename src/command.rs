@@ -199,16 +199,7 @@ pub fn events(
 ) -> Result<Vec<NewEvent>, Rejected> {
     let tz = &config.timezone;
     let today = tz.to_datetime(now).date();
-    let event = |habit: Option<&str>, kind: Kind| NewEvent {
-        at: now,
-        date: today,
-        habit: habit.map(str::to_string),
-        kind,
-        amount: None,
-        until: None,
-        target: None,
-        source,
-    };
+    let event = |habit: Option<&str>, kind: Kind| NewEvent::new(now, today, habit, kind, source);
     match command {
         Command::Done { habit, amount, at } => {
             let habit = find_habit(config, habit)?;

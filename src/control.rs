@@ -152,38 +152,10 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
     };
     let call = async {
         match body.as_slice() {
-            [] => {
-                connection
-                    .call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, &())
-                    .await
-            }
-            [a] => {
-                connection
-                    .call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, &(a,))
-                    .await
-            }
-            [a, b] => {
-                connection
-                    .call_method(
-                        Some(BUS_NAME),
-                        OBJECT_PATH,
-                        Some(INTERFACE),
-                        method,
-                        &(a, b),
-                    )
-                    .await
-            }
-            [a, b, c, ..] => {
-                connection
-                    .call_method(
-                        Some(BUS_NAME),
-                        OBJECT_PATH,
-                        Some(INTERFACE),
-                        method,
-                        &(a, b, c),
-                    )
-                    .await
-            }
+            [] => call_daemon(&connection, method, &()).await,
+            [a] => call_daemon(&connection, method, &(a,)).await,
+            [a, b] => call_daemon(&connection, method, &(a, b)).await,
+            [a, b, c, ..] => call_daemon(&connection, method, &(a, b, c)).await,
         }
     };
     let reply = match tokio::time::timeout(CALL_TIMEOUT, call).await {
@@ -206,3 +178,16 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
 
 /// The interface name, for clients.
 pub const INTERFACE: &str = "org.habitd.Habitd1";
+
+async fn call_daemon<B>(
+    connection: &zbus::Connection,
+    method: &str,
+    body: &B,
+) -> zbus::Result<zbus::Message>
+where
+    B: serde::Serialize + zbus::DynamicType,
+{
+    connection
+        .call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, body)
+        .await
+}

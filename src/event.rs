@@ -121,6 +121,29 @@ pub struct NewEvent {
     pub source: Source,
 }
 
+impl NewEvent {
+    /// A `kind` event about `habit` (or all habits) at `at`, counting for
+    /// `date`, with no amount, end or target; set those with struct update.
+    pub fn new(
+        at: Timestamp,
+        date: Date,
+        habit: Option<&str>,
+        kind: Kind,
+        source: Source,
+    ) -> NewEvent {
+        NewEvent {
+            at,
+            date,
+            habit: habit.map(str::to_string),
+            kind,
+            amount: None,
+            until: None,
+            target: None,
+            source,
+        }
+    }
+}
+
 /// A recorded event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {

@@ -445,16 +445,13 @@ goal = { minutes = 20 }
         let at = ts(at);
         Event {
             id,
-            event: NewEvent {
+            event: NewEvent::new(
                 at,
-                date: at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
-                habit: habit.map(str::to_string),
+                at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+                habit,
                 kind,
-                amount: None,
-                until: None,
-                target: None,
-                source: Source::Cli,
-            },
+                Source::Cli,
+            ),
         }
     }
 

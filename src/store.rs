@@ -24,7 +24,7 @@ use std::fs::{DirBuilder, OpenOptions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -272,6 +272,25 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Runs `step`, retrying while SQLite answers SQLITE_BUSY, for as long as
+/// the busy timeout. SQLite returns BUSY at once, without its busy handler,
+/// where waiting could deadlock — as when several processes open a new
+/// database together and each switches it to WAL — so such a step is
+/// retried here.
+fn retry_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// `$XDG_DATA_HOME/habitd/habitd.db`, falling back to
     /// `~/.local/share`; `None` if neither variable says where home is.
@@ -300,10 +319,12 @@ impl Store {
         let up_to_date = next_step(path, store.user_version()?)?.is_none();
         // Persistent in the file; a no-op once set. See the module docs on
         // why NORMAL is enough in WAL mode.
-        let mode: String = store
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(fail)?;
+        let mode: String = retry_busy(|| {
+            store
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        })
+        .map_err(fail)?;
         log_if_not_wal(path, &mode);
         store
             .conn
@@ -699,16 +720,13 @@ mod tests {
 
     /// A `kind` event of `habit` at noon UTC on `day`, from the CLI.
     fn event(habit: Option<&str>, kind: Kind, day: &str) -> NewEvent {
-        NewEvent {
-            at: ts(&format!("{day}T12:00:00Z")),
-            date: date(day),
-            habit: habit.map(str::to_string),
+        NewEvent::new(
+            ts(&format!("{day}T12:00:00Z")),
+            date(day),
+            habit,
             kind,
-            amount: None,
-            until: None,
-            target: None,
-            source: Source::Cli,
-        }
+            Source::Cli,
+        )
     }
 
     fn done(habit: &str, day: &str, amount: i64) -> NewEvent {

@@ -219,15 +219,10 @@ impl Daemon {
     /// Appends a daemon event about `habit`, also to the in-memory state so
     /// the plan moves on even if the store is failing.
     fn record(&mut self, habit: &str, kind: Kind, at: Timestamp, amount: Option<i64>) {
+        let date = self.config.timezone.to_datetime(at).date();
         let event = NewEvent {
-            at,
-            date: self.config.timezone.to_datetime(at).date(),
-            habit: Some(habit.to_string()),
-            kind,
             amount,
-            until: None,
-            target: None,
-            source: Source::Daemon,
+            ..NewEvent::new(at, date, Some(habit), kind, Source::Daemon)
         };
         if let Err(e) = self.store.append(&event) {
             error!("cannot record {} of {habit}: {e}", kind.as_str());
