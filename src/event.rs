@@ -13,8 +13,10 @@ use jiff::civil::Date;
 pub enum Kind {
     /// A reminder was shown.
     Reminded,
-    /// A reminder was due but not shown (too late after suspend, or paused).
+    /// A reminder was due but too late to show (after suspend or boot).
     Missed,
+    /// A reminder was due but no notification server took it.
+    Undelivered,
     /// The habit was done: `amount` is a count or minutes.
     Done,
     /// A `done` event (its id in `target`) was taken back.
@@ -31,9 +33,10 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Reminded,
         Kind::Missed,
+        Kind::Undelivered,
         Kind::Done,
         Kind::Undone,
         Kind::Skipped,
@@ -47,6 +50,7 @@ impl Kind {
         match self {
             Kind::Reminded => "reminded",
             Kind::Missed => "missed",
+            Kind::Undelivered => "undelivered",
             Kind::Done => "done",
             Kind::Undone => "undone",
             Kind::Skipped => "skipped",

@@ -19,6 +19,7 @@ pub mod dirs;
 pub mod event;
 pub mod history;
 pub mod notify;
+pub mod ownership;
 pub mod plan;
 pub mod schedule;
 pub mod status;

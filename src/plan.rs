@@ -79,7 +79,7 @@ impl State {
                         state.snoozed.insert(habit, until);
                     }
                 }
-                Kind::Reminded | Kind::Missed => {
+                Kind::Reminded | Kind::Missed | Kind::Undelivered => {
                     let last = state.last_reminded.entry(habit).or_insert(event.at);
                     *last = (*last).max(event.at);
                 }

@@ -56,7 +56,8 @@ CREATE TABLE events (
     habit    TEXT,
     kind     TEXT NOT NULL
              CHECK (kind IN ('reminded', 'missed', 'done', 'undone',
-                             'skipped', 'snoozed', 'paused', 'resumed')),
+                             'skipped', 'snoozed', 'paused', 'resumed',
+                             'undelivered')),
     amount   INTEGER,
     until_ms INTEGER,
     target   INTEGER,
@@ -92,6 +93,14 @@ pub enum StoreError {
         path: PathBuf,
         /// Why.
         source: io::Error,
+    },
+    /// The database is another user's, or anyone may write it.
+    #[error("{reason}")]
+    Untrusted {
+        /// The database file.
+        path: PathBuf,
+        /// Why it is not trusted.
+        reason: String,
     },
     /// The database was written by a newer habitd.
     #[error(
@@ -218,11 +227,11 @@ const SKIPPED_DATES: &str = "
     SELECT date, MIN(id) FROM events WHERE habit = ?1 AND kind = ?2
     GROUP BY date ORDER BY date";
 
-/// The earliest event of habit ?1 that is neither ?2 (`reminded`) nor ?3
-/// (`missed`): walks the habit's events in date order, stops at the first
+/// The earliest event of habit ?1 that is not ?2, ?3 or ?4 (`reminded`,
+/// `missed`, `undelivered`): walks the habit's events in date order, stops at the first
 /// match.
 const FIRST_DATE: &str = "
-    SELECT date, id FROM events WHERE habit = ?1 AND kind NOT IN (?2, ?3)
+    SELECT date, id FROM events WHERE habit = ?1 AND kind NOT IN (?2, ?3, ?4)
     ORDER BY date, id LIMIT 1";
 
 /// The latest `done` (?1) not taken back by an `undone` (?2), of any habit.
@@ -339,6 +348,15 @@ impl Store {
         Ok(store)
     }
 
+    /// How long a write waits for another process's lock before failing
+    /// with [`StoreError::Locked`] (5 s unless changed). The daemon waits
+    /// less and queues instead, so a held lock never delays a reminder.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(timeout)
+            .map_err(|e| sqlite_error(&self.path, e))
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -426,11 +444,15 @@ impl Store {
             .collect()
     }
 
-    /// The earliest date of `habit`'s events other than `reminded` and
-    /// `missed`: the day the user started tracking it.
+    /// The earliest date of `habit`'s events other than `reminded`,
+    /// `missed` and `undelivered`: the day the user started tracking it.
     pub fn first_date(&self, habit: &str) -> Result<Option<Date>, StoreError> {
-        let not = (Kind::Reminded.as_str(), Kind::Missed.as_str());
-        let rows = self.query(FIRST_DATE, params![habit, not.0, not.1], |row| {
+        let not = (
+            Kind::Reminded.as_str(),
+            Kind::Missed.as_str(),
+            Kind::Undelivered.as_str(),
+        );
+        let rows = self.query(FIRST_DATE, params![habit, not.0, not.1, not.2], |row| {
             Ok((row.get::<_, String>(0)?, row.get(1)?))
         })?;
         rows.first()
@@ -451,11 +473,11 @@ impl Store {
         Ok(events.into_iter().next())
     }
 
-    /// For each habit, the latest instant of its `reminded` and `missed`
-    /// events: the daemon's per-habit cursor across restarts.
+    /// For each habit, the latest instant of its `reminded`, `missed` and
+    /// `undelivered` events: the daemon's per-habit cursor across restarts.
     pub fn last_reminded(&self) -> Result<HashMap<String, Timestamp>, StoreError> {
         let mut last: HashMap<String, Timestamp> = HashMap::new();
-        for kind in [Kind::Reminded, Kind::Missed] {
+        for kind in [Kind::Reminded, Kind::Missed, Kind::Undelivered] {
             let rows = self.query(LAST_OF_KIND_PER_HABIT, [kind.as_str()], |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?))
             })?;
@@ -661,7 +683,15 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
         .open(path)
     {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            match crate::ownership::untrusted(path) {
+                Some(reason) => Err(StoreError::Untrusted {
+                    path: path.to_path_buf(),
+                    reason,
+                }),
+                None => Ok(()),
+            }
+        }
         Err(source) => Err(StoreError::Create {
             path: path.to_path_buf(),
             source,
@@ -1400,7 +1430,7 @@ mod tests {
             ),
             (
                 "first_date",
-                plan(&store, FIRST_DATE, ["a", "reminded", "missed"]),
+                plan(&store, FIRST_DATE, ["a", "reminded", "missed", "undelivered"]),
             ),
             ("last_undoable", plan(&store, LAST_UNDOABLE, [done, undone])),
             (

@@ -10,7 +10,11 @@ use super::Exit;
 
 pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit.as_deref())?;
-    let store = super::open_store()?;
+    // The daemon opens the history itself and keeps reminding (and retrying)
+    // while it cannot: a broken store must not crash-loop the service.
+    let store_path = crate::store::Store::default_path().ok_or_else(|| {
+        anyhow::anyhow!("cannot find the data directory: set HOME or XDG_DATA_HOME")
+    })?;
     // One thread is plenty for a daemon that sleeps between reminders, and
     // it keeps the idle process to a single sleeping thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -26,7 +30,7 @@ pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
                 _ = interrupt.recv() => {}
             }
         };
-        crate::daemon::run(config, explicit, store, shutdown).await
+        crate::daemon::run(config, explicit, store_path, shutdown).await
     })?;
     Ok(Exit::Success)
 }

@@ -182,6 +182,9 @@ pub enum LoadError {
     /// The file was read but is not a valid configuration.
     #[error("{0}")]
     Invalid(ConfigErrors),
+    /// The file is another user's, or anyone may write it.
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 /// The config file to use: `explicit` if given, else
@@ -206,6 +209,9 @@ pub fn load(origin: &Origin) -> Result<Config, LoadError> {
     match origin {
         Origin::Builtin => parse_str(DEFAULT_CONFIG, origin.clone()),
         Origin::File(path) => {
+            if let Some(reason) = crate::ownership::untrusted(path) {
+                return Err(LoadError::Untrusted(reason));
+            }
             let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
                 path: path.clone(),
                 source,

@@ -4,16 +4,24 @@
 //! Like mini-redis's expiry task: compute the next deadline, then wait on
 //! "the deadline came" vs "something changed" vs "shutdown". Everything it
 //! reacts to is an event — the wall-clock timer, a D-Bus request, a button on
-//! a notification, a delivery result, SIGHUP, the shutdown future — and there
-//! is no periodic tick, so an idle daemon does not wake. What to show is
-//! decided by [`crate::plan`] from the config and the history; this module
-//! carries the decisions out and records them.
+//! a notification, a delivery result, a save of the config file, SIGHUP, the
+//! shutdown future — and there is no periodic tick, so an idle daemon does
+//! not wake. What to show is decided by [`crate::plan`] from the config and
+//! the history; this module carries the decisions out and records them.
+//!
+//! Faults it rides out: no notification server (reminders are recorded as
+//! undelivered, the next ones tried again), a locked or failing history
+//! (events wait in memory and are written when it works again, on a backoff
+//! timer that exists only while something waits). Losing the session bus
+//! ends it with an error, for the service manager to restart it.
 
+pub mod sd_notify;
 pub mod timer;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
@@ -29,15 +37,26 @@ use crate::history::{self, ApplyError};
 use crate::notify::{self, Action, ServerEvent};
 use crate::plan::{self, Decision, Occurrence, Plan, State};
 use crate::status;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::timespec::HumanDuration;
+use sd_notify::ServiceManager;
 use timer::{Wake, WallTimer};
+use watch::ConfigWatch;
 
 /// How far ahead the timer is armed when nothing is scheduled at all, so a
 /// clock change still wakes it.
 const IDLE_HORIZON: SignedDuration = SignedDuration::from_hours(24 * 365);
 
-/// What the tasks that show notifications report back to the loop.
+/// How long the daemon's writes wait for another process's lock; longer
+/// locks are waited out by queueing, so reminders are never held up.
+const STORE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The first wait before writing queued events again; it doubles up to the
+/// longest.
+const RETRY_FIRST: SignedDuration = SignedDuration::from_secs(1);
+const RETRY_MAX: SignedDuration = SignedDuration::from_mins(5);
+
+/// What the tasks around the loop report back to it.
 enum Report {
     /// The notification for `habit` is on screen with this id.
     Shown { habit: String, id: u32 },
@@ -45,6 +64,8 @@ enum Report {
     Failed { habit: String, error: String },
     /// The server reported on one of our notifications.
     Server(ServerEvent),
+    /// The session bus connection is gone.
+    BusClosed,
 }
 
 /// The daemon's state between wake-ups.
@@ -52,7 +73,17 @@ struct Daemon {
     config: Config,
     /// Where to look for the config on reload.
     explicit_config: Option<PathBuf>,
-    store: Store,
+    /// The history; `None` while it cannot be opened (it is tried again at
+    /// every wake-up, and reminders go on from the state in memory).
+    store: Option<Store>,
+    store_path: PathBuf,
+    /// Daemon events not yet written (the store was locked or failing).
+    pending: Vec<NewEvent>,
+    /// When to try writing `pending` again, and the wait used.
+    retry: Option<(Timestamp, SignedDuration)>,
+    /// The last problem with the history that was logged, so a failing store
+    /// is reported once, not at every retry.
+    store_problem: Option<String>,
     /// Planning state, refreshed from the store at every wake-up.
     state: State,
     /// Every reminder due at or before this instant has been handled.
@@ -70,12 +101,27 @@ struct Daemon {
 }
 
 /// Runs the daemon until `shutdown` completes: owns the bus name, serves the
-/// control interface, and shows reminders. SIGHUP reloads the config
-/// (`explicit_config`, or the default location).
+/// control interface, shows reminders and records them in the history at
+/// `store_path`. A save of the config file or SIGHUP reloads the config
+/// (`explicit_config`, or the default location). Tells systemd how it is
+/// doing when started by it.
 pub async fn run(
     config: Config,
     explicit_config: Option<PathBuf>,
-    store: Store,
+    store_path: PathBuf,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let service = ServiceManager::from_env();
+    let result = serve(config, explicit_config, store_path, &service, shutdown).await;
+    service.notify("STOPPING=1");
+    result
+}
+
+async fn serve(
+    config: Config,
+    explicit_config: Option<PathBuf>,
+    store_path: PathBuf,
+    service: &ServiceManager,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut timer = WallTimer::new().context("cannot create the wall-clock timer")?;
@@ -97,10 +143,15 @@ pub async fn run(
         .await
         .context("cannot subscribe to the notification server's signals")?;
     let forward_to = reports.clone();
-    tokio::spawn(notify::forward(server_events, move |event| {
-        // The loop only goes away at shutdown, when reports no longer matter.
-        let _ = forward_to.send(Report::Server(event));
-    }));
+    tokio::spawn(async move {
+        notify::forward(server_events, |event| {
+            // The loop only goes away at shutdown, when reports no longer matter.
+            let _ = forward_to.send(Report::Server(event));
+        })
+        .await;
+        let _ = forward_to.send(Report::BusClosed);
+    });
+    let mut watch = watch_config(explicit_config.as_deref());
     let now = Timestamp::now();
     info!(
         "habitd {} started: {} habits from {}, zone {}, history {}",
@@ -108,39 +159,63 @@ pub async fn run(
         config.habits.len(),
         config.origin,
         config.timezone_name(),
-        store.path().display()
+        store_path.display()
     );
     let mut daemon = Daemon {
         // Reminders due shortly before the start (the machine just booted, or
         // the service restarted) are caught up like those missed in suspend;
         // ones already shown are known from the history.
         cursor: now.checked_sub(config.catch_up).unwrap_or(now),
-        state: State::default(),
         config,
         explicit_config,
-        store,
+        store: None,
+        store_path,
+        pending: Vec::new(),
+        retry: None,
+        store_problem: None,
+        state: State::default(),
         on_screen: HashMap::new(),
         bus: bus.clone(),
         warned_unreachable: false,
         reports,
         changed: true,
     };
+    let mut ready = false;
+    let mut last_status = String::new();
     tokio::pin!(shutdown);
-    loop {
+    let outcome = loop {
         let now = Timestamp::now();
         daemon.refresh(now);
+        daemon.flush(now);
         let next = daemon.handle_due(now);
-        let wake_at = next.as_ref().map_or_else(
+        let mut wake_at = next.as_ref().map_or_else(
             || now.checked_add(IDLE_HORIZON).unwrap_or(Timestamp::MAX),
             |o| o.at,
         );
-        match &next {
-            Some(o) => debug!(
-                "next reminder: {} at {}",
+        if let Some((retry_at, _)) = daemon.retry {
+            wake_at = wake_at.min(retry_at);
+        }
+        let status = match &next {
+            Some(o) => format!(
+                "next: {} at {}",
                 o.habit,
-                o.at.to_zoned_datetime(daemon.config.timezone.clone())
+                daemon
+                    .config
+                    .timezone
+                    .to_datetime(o.at)
+                    .strftime("%a %H:%M:%S")
             ),
-            None => debug!("no reminder scheduled"),
+            None => "no reminder scheduled".to_string(),
+        };
+        if status != last_status {
+            debug!("{status}");
+            service.notify(&format!("STATUS={status}"));
+            last_status = status;
+        }
+        if !ready {
+            // The bus name is owned and the first plan made.
+            service.notify("READY=1");
+            ready = true;
         }
         timer
             .arm(wake_at)
@@ -156,33 +231,145 @@ pub async fn run(
                     info!("the system clock changed; planning again");
                 }
             }
-            Some(report) = reported.recv() => daemon.on_report(report),
+            Some(report) = reported.recv() => {
+                if let Report::BusClosed = report {
+                    break Err(anyhow::anyhow!(
+                        "lost the connection to the session bus; exiting so the service manager can restart habitd"
+                    ));
+                }
+                daemon.on_report(report);
+            }
             Some(envelope) = incoming.recv() => {
-                let reply = daemon.on_request(&envelope.request);
+                let reply = daemon.on_request(&envelope.request, service);
                 // The caller may have given up waiting; nothing to do then.
                 let _ = envelope.reply.send(reply);
             }
             _ = hangups.recv() => {
-                daemon.reload();
+                daemon.reload(service);
             }
-            () = &mut shutdown => break,
+            saved = config_saved(&mut watch) => {
+                if let Err(e) = saved {
+                    warn!("stopped watching the config file: {e}; SIGHUP still reloads it");
+                    watch = None;
+                } else {
+                    info!("the config file was saved; reloading");
+                    daemon.reload(service);
+                }
+            }
+            () = &mut shutdown => break Ok(()),
         }
+    };
+    // Whatever is still queued gets one last chance to be written.
+    daemon.retry = None;
+    daemon.flush(Timestamp::now());
+    if !daemon.pending.is_empty() {
+        error!(
+            "{} event(s) could not be written to {}",
+            daemon.pending.len(),
+            daemon.store_path.display()
+        );
     }
     info!("habitd stopping");
-    Ok(())
+    outcome
+}
+
+/// Watches the config file the daemon would load, if its directory exists.
+fn watch_config(explicit: Option<&Path>) -> Option<ConfigWatch> {
+    let path = match config::locate(explicit) {
+        config::Origin::File(path) => path,
+        config::Origin::Builtin => config::default_path()?,
+    };
+    match ConfigWatch::new(&path) {
+        Ok(watch) => Some(watch),
+        Err(e) => {
+            debug!("not watching {} for changes: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Waits for a save of the config, or forever without a watch.
+async fn config_saved(watch: &mut Option<ConfigWatch>) -> std::io::Result<()> {
+    match watch {
+        Some(watch) => watch.saved().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The history in `slot`, opening the one at `path` if none is open yet.
+fn open_store<'s>(slot: &'s mut Option<Store>, path: &Path) -> Result<&'s mut Store, StoreError> {
+    let store = match slot.take() {
+        Some(store) => store,
+        None => {
+            let store = Store::open(path)?;
+            store.set_busy_timeout(STORE_LOCK_WAIT)?;
+            store
+        }
+    };
+    Ok(slot.insert(store))
 }
 
 impl Daemon {
+    /// Logs a problem with the history once, until it goes away.
+    fn store_trouble(&mut self, what: &str, error: &StoreError) {
+        let problem = error.to_string();
+        if self.store_problem.as_deref() != Some(problem.as_str()) {
+            error!("cannot {what}: {problem}; reminders go on, and events wait to be written");
+            self.store_problem = Some(problem);
+        }
+        if !matches!(error, StoreError::Locked { .. }) {
+            // Open it afresh next time: the file may be replaced or repaired.
+            self.store = None;
+        }
+    }
+
     /// Reads the planning state from the store; on failure keeps the last.
     fn refresh(&mut self, now: Timestamp) {
-        match history::load_state(&self.store, &self.config, now) {
-            Ok(state) => {
+        let loaded = open_store(&mut self.store, &self.store_path)
+            .and_then(|store| history::load_state(store, &self.config, now));
+        match loaded {
+            Ok(mut state) => {
+                // Queued reminders count as handled too.
+                for event in &self.pending {
+                    if let Some(habit) = &event.habit {
+                        let last = state.last_reminded.entry(habit.clone()).or_insert(event.at);
+                        *last = (*last).max(event.at);
+                    }
+                }
                 if state != self.state {
                     self.changed = true;
                 }
                 self.state = state;
             }
-            Err(e) => error!("cannot read the history: {e}; planning from what was read before"),
+            Err(e) => self.store_trouble("read the history", &e),
+        }
+    }
+
+    /// Writes queued events, unless waiting to retry; on failure waits longer.
+    fn flush(&mut self, now: Timestamp) {
+        if self.pending.is_empty() || self.retry.is_some_and(|(at, _)| now < at) {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let written = open_store(&mut self.store, &self.store_path)
+            .and_then(|store| store.append_all(&pending));
+        match written {
+            Ok(_) => {
+                if self.retry.take().is_some() || self.store_problem.take().is_some() {
+                    info!(
+                        "the history works again; wrote {} waiting event(s)",
+                        pending.len()
+                    );
+                }
+            }
+            Err(e) => {
+                self.pending = pending;
+                self.store_trouble("write the history", &e);
+                let wait = self
+                    .retry
+                    .map_or(RETRY_FIRST, |(_, wait)| (wait * 2).min(RETRY_MAX));
+                self.retry = Some((now.checked_add(wait).unwrap_or(now), wait));
+            }
         }
     }
 
@@ -203,12 +390,8 @@ impl Daemon {
                         first.to_zoned_datetime(self.config.timezone.clone()),
                         HumanDuration(self.config.catch_up)
                     );
-                    self.record(
-                        &habit,
-                        Kind::Missed,
-                        first,
-                        Some(i64::try_from(count).unwrap_or(i64::MAX)),
-                    );
+                    let count = i64::try_from(count).unwrap_or(i64::MAX);
+                    self.record(&habit, Kind::Missed, first, Some(count));
                 }
             }
         }
@@ -216,17 +399,15 @@ impl Daemon {
         Plan::new(&self.config, &self.state).next_wake(self.cursor)
     }
 
-    /// Appends a daemon event about `habit`, also to the in-memory state so
-    /// the plan moves on even if the store is failing.
+    /// Records a daemon event about `habit` (queued while the store fails),
+    /// and in the in-memory state, so the plan moves on regardless.
     fn record(&mut self, habit: &str, kind: Kind, at: Timestamp, amount: Option<i64>) {
         let date = self.config.timezone.to_datetime(at).date();
-        let event = NewEvent {
+        self.pending.push(NewEvent {
             amount,
             ..NewEvent::new(at, date, Some(habit), kind, Source::Daemon)
-        };
-        if let Err(e) = self.store.append(&event) {
-            error!("cannot record {} of {habit}: {e}", kind.as_str());
-        }
+        });
+        self.flush(Timestamp::now());
         let last = self
             .state
             .last_reminded
@@ -287,14 +468,19 @@ impl Daemon {
                 self.warned_unreachable = false;
                 self.on_screen.insert(habit, id);
             }
-            Report::Failed { habit, error } if !self.warned_unreachable => {
-                warn!(
-                    "cannot show the reminder for {habit}: {error}; will try again at the next reminder"
-                );
-                self.warned_unreachable = true;
-            }
             Report::Failed { habit, error } => {
-                debug!("cannot show the reminder for {habit}: {error}")
+                if self.warned_unreachable {
+                    debug!("cannot show the reminder for {habit}: {error}");
+                } else {
+                    warn!(
+                        "cannot show the reminder for {habit}: {error}; will try again at the next reminder"
+                    );
+                    self.warned_unreachable = true;
+                }
+                // It was due and is handled: recorded as not delivered, not
+                // shown late when a server comes back.
+                self.record(&habit, Kind::Undelivered, Timestamp::now(), None);
+                self.on_screen.remove(&habit);
             }
             Report::Server(ServerEvent::Pressed { id, action }) => {
                 if let Some(habit) = self.habit_on_screen(id) {
@@ -307,6 +493,7 @@ impl Daemon {
                     self.on_screen.remove(&habit);
                 }
             }
+            Report::BusClosed => {}
         }
     }
 
@@ -316,6 +503,25 @@ impl Daemon {
             .iter()
             .find(|&(_, &shown)| shown == id)
             .map(|(habit, _)| habit.clone())
+    }
+
+    /// Carries out `command` and records it, as the command line would.
+    fn apply(
+        &mut self,
+        command: &Command,
+        source: Source,
+        now: Timestamp,
+    ) -> Result<String, ApplyError> {
+        let applied = match open_store(&mut self.store, &self.store_path) {
+            Ok(store) => history::apply(store, &self.config, command, source, now),
+            Err(e) => Err(ApplyError::Store(e)),
+        };
+        if let Err(ApplyError::Store(e)) = &applied {
+            self.store_trouble("record a command", e);
+        } else if applied.is_ok() {
+            self.changed = true;
+        }
+        applied
     }
 
     /// A button on a notification: the same as the command line would do.
@@ -336,23 +542,13 @@ impl Daemon {
             },
         };
         let now = Timestamp::now();
-        match history::apply(
-            &mut self.store,
-            &self.config,
-            &command,
-            Source::Notification,
-            now,
-        ) {
+        match self.apply(&command, Source::Notification, now) {
             Ok(message) => info!("from the notification: {message}"),
             Err(e) => {
-                error!(
-                    "cannot record {:?} from the notification of {habit}: {e}",
-                    action
-                );
+                error!("cannot record {action:?} from the notification of {habit}: {e}");
                 return;
             }
         }
-        self.changed = true;
         self.refresh(now);
         if action == Action::Done {
             self.show_progress(&habit, now);
@@ -374,7 +570,7 @@ impl Daemon {
         self.show(habit.id.clone(), notification);
     }
 
-    fn on_request(&mut self, request: &Request) -> Reply {
+    fn on_request(&mut self, request: &Request, service: &ServiceManager) -> Reply {
         let now = Timestamp::now();
         match request {
             Request::Status => {
@@ -383,7 +579,7 @@ impl Daemon {
                 return serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()));
             }
             Request::Reload => {
-                return if self.reload() {
+                return if self.reload(service) {
                     Ok(format!(
                         "reloaded {} habits from {}",
                         self.config.habits.len(),
@@ -403,22 +599,25 @@ impl Daemon {
             Ok(None) => return Err(Refusal::Invalid("nothing to do".to_string())),
             Err(rejected) => return Err(Refusal::Invalid(rejected.0)),
         };
-        let reply = history::apply(&mut self.store, &self.config, &command, Source::Dbus, now)
+        let reply = self
+            .apply(&command, Source::Dbus, now)
             .map_err(|e| match e {
                 ApplyError::Rejected(r) => Refusal::Invalid(r.0),
                 ApplyError::Store(s) => Refusal::Failed(s.to_string()),
             });
-        if reply.is_ok() {
-            info!("{}", reply.as_deref().unwrap_or_default());
-            self.changed = true;
+        if let Ok(message) = &reply {
+            info!("{message}");
         }
         reply
     }
 
     /// Reads the config again; on errors keeps the old one and says so.
-    fn reload(&mut self) -> bool {
+    fn reload(&mut self, service: &ServiceManager) -> bool {
+        service.reloading();
         let origin = config::locate(self.explicit_config.as_deref());
-        match config::load(&origin) {
+        let loaded = config::load(&origin);
+        service.notify("READY=1");
+        match loaded {
             Ok(config) => {
                 info!(
                     "reloaded {} habits from {}",

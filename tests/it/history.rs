@@ -243,22 +243,37 @@ fn streak_days_are_local_days_across_dst_and_a_zone_change() {
 #[test]
 fn weekly_habits_count_weeks_with_enough_met_days() {
     let home = TestHome::new();
-    home.write_config(&CONFIG.replace("goal = { minutes = 20 }", "goal = { minutes = 20 }\nper_week = 2"));
-    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    home.write_config(&CONFIG.replace(
+        "goal = { minutes = 20 }",
+        "goal = { minutes = 20 }\nper_week = 2",
+    ));
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
     let monday = |weeks_back: i64| {
         let this_monday = today
             .checked_sub(jiff::Span::new().days(i64::from(today.weekday().to_monday_zero_offset())))
             .unwrap();
-        this_monday.checked_sub(jiff::Span::new().weeks(weeks_back)).unwrap()
+        this_monday
+            .checked_sub(jiff::Span::new().weeks(weeks_back))
+            .unwrap()
     };
     // Three weeks ago: one walk (not enough); the two weeks after: two each.
     let walks = [(3, 0), (2, 1), (2, 3), (1, 0), (1, 5)];
     for (weeks_back, day) in walks {
-        let date = monday(weeks_back).checked_add(jiff::Span::new().days(day)).unwrap();
+        let date = monday(weeks_back)
+            .checked_add(jiff::Span::new().days(day))
+            .unwrap();
         run(&home, &["done", "walk", "--at", &format!("{date} 12:00")]);
     }
     let entries = json(&home, &["streaks", "walk", "--json"]);
     assert_eq!(entries[0]["unit"], "weeks");
     // The current week is in progress and does not break the streak.
-    assert_eq!((entries[0]["current"].as_u64(), entries[0]["longest"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (
+            entries[0]["current"].as_u64(),
+            entries[0]["longest"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
 }
