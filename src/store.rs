@@ -1430,7 +1430,11 @@ mod tests {
             ),
             (
                 "first_date",
-                plan(&store, FIRST_DATE, ["a", "reminded", "missed", "undelivered"]),
+                plan(
+                    &store,
+                    FIRST_DATE,
+                    ["a", "reminded", "missed", "undelivered"],
+                ),
             ),
             ("last_undoable", plan(&store, LAST_UNDOABLE, [done, undone])),
             (
