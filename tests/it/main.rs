@@ -4,6 +4,7 @@
 
 mod cli;
 mod daemon;
+mod faults;
 mod harness;
 mod history;
 mod support;

@@ -193,8 +193,19 @@ impl Daemon {
     ///
     /// If the binary can't be started.
     pub fn spawn(bus_address: &str, home: &TestHome, args: &[&str]) -> Daemon {
-        let mut child = home
-            .command(Some(bus_address), args)
+        Daemon::spawn_with_env(bus_address, home, args, &[])
+    }
+
+    /// Like [`Daemon::spawn`], with extra environment variables.
+    pub fn spawn_with_env(
+        bus_address: &str,
+        home: &TestHome,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Daemon {
+        let mut command = home.command(Some(bus_address), args);
+        command.envs(env.iter().copied());
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
