@@ -269,41 +269,54 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The reminders due in `(cursor, now]` for each habit, where a habit's
-    /// cursor is the later of `cursor` and its last reminder: per habit at
-    /// most one to show (the latest within `catch_up` of `now`) and a note of
-    /// older ones missed.
-    pub fn due(&self, cursor: Timestamp, now: Timestamp) -> Vec<Decision> {
+    /// The reminders due after each habit's cursor up to `now`: per habit
+    /// at most one to show (the latest within `catch_up` of `now`) and a note
+    /// of older ones missed. A habit's cursor is the later of `cursor` and its
+    /// last reminder; with no `cursor` (the daemon just started) it is the
+    /// habit's last reminder, so what was missed while the machine was off is
+    /// counted, or `now - catch_up` for a habit never reminded.
+    pub fn due(&self, cursor: Option<Timestamp>, now: Timestamp) -> Vec<Decision> {
         let mut decisions = Vec::new();
         let recent_from = now
             .checked_sub(self.config.catch_up)
             .unwrap_or(Timestamp::MIN);
         for habit in &self.config.habits {
-            let start = self.habit_cursor(habit, cursor);
-            let mut at = start;
-            let mut missed: Option<(Timestamp, usize)> = None;
-            let mut latest_recent = None;
-            for _ in 0..SCAN_LIMIT {
-                let assume = Assume {
-                    done: 0,
-                    previous: (at != start).then_some(at),
-                };
-                match self.next_for(habit, at, assume) {
-                    Some(next) if next <= now => at = next,
-                    _ => break,
-                }
-                if at < recent_from {
-                    missed.get_or_insert((at, 0)).1 += 1;
-                } else {
-                    latest_recent = Some(at);
-                }
-            }
+            let last = self.state.last_reminded.get(&habit.id).copied();
+            let start = match (cursor, last) {
+                (Some(cursor), Some(last)) => cursor.max(last),
+                (Some(cursor), None) => cursor,
+                (None, Some(last)) => last,
+                (None, None) => recent_from,
+            };
+            // Older than catch-up: only counted, and the count is bounded, so
+            // a one-second schedule after a month away stays cheap.
+            let missed = self.count_between(habit, start, recent_from.min(now));
             if let Some((first, count)) = missed {
                 decisions.push(Decision::Missed {
                     habit: habit.id.clone(),
                     first,
                     count,
                 });
+            }
+            // Within catch-up: the latest one is shown.
+            let mut at = start.max(
+                recent_from
+                    .checked_sub(SignedDuration::from_nanos(1))
+                    .unwrap_or(recent_from),
+            );
+            let mut latest_recent = None;
+            for _ in 0..SCAN_LIMIT {
+                let assume = Assume {
+                    done: 0,
+                    previous: latest_recent,
+                };
+                match self.next_for(habit, at, assume) {
+                    Some(next) if next <= now => {
+                        at = next;
+                        latest_recent = Some(next);
+                    }
+                    _ => break,
+                }
             }
             if let Some(at) = latest_recent {
                 decisions.push(Decision::Show(Occurrence {
@@ -313,6 +326,32 @@ impl<'a> Plan<'a> {
             }
         }
         decisions
+    }
+
+    /// The first of `habit`'s reminders in `(after, before)` and how many
+    /// there are (up to a bound), if any.
+    fn count_between(
+        &self,
+        habit: &Habit,
+        after: Timestamp,
+        before: Timestamp,
+    ) -> Option<(Timestamp, usize)> {
+        let mut found: Option<(Timestamp, usize)> = None;
+        let mut at = after;
+        for _ in 0..SCAN_LIMIT {
+            let assume = Assume {
+                done: 0,
+                previous: found.map(|_| at),
+            };
+            match self.next_for(habit, at, assume) {
+                Some(next) if next < before => {
+                    at = next;
+                    found.get_or_insert((next, 0)).1 += 1;
+                }
+                _ => break,
+            }
+        }
+        found
     }
 
     fn habit_cursor(&self, habit: &Habit, cursor: Timestamp) -> Timestamp {
@@ -490,7 +529,10 @@ goal = { minutes = 20 }
         let c = config();
         let state = State::default();
         let plan = Plan::new(&c, &state);
-        let d = plan.due(ts("2026-11-26T12:00:00Z"), ts("2026-11-26T12:30:00.001Z"));
+        let d = plan.due(
+            Some(ts("2026-11-26T12:00:00Z")),
+            ts("2026-11-26T12:30:00.001Z"),
+        );
         assert_eq!(
             d,
             [
@@ -510,7 +552,8 @@ goal = { minutes = 20 }
         let state = State::default();
         // Asleep from 10:05 to 13:10: water's 11:00 and 12:00 are too old, 13:00 is
         // 10 minutes late; the 12:30 habits are 40 minutes late.
-        let d = Plan::new(&c, &state).due(ts("2026-11-26T10:05:00Z"), ts("2026-11-26T13:10:00Z"));
+        let d =
+            Plan::new(&c, &state).due(Some(ts("2026-11-26T10:05:00Z")), ts("2026-11-26T13:10:00Z"));
         assert_eq!(
             d,
             [
@@ -535,12 +578,51 @@ goal = { minutes = 20 }
     }
 
     #[test]
+    fn after_boot_old_misses_are_counted_and_a_recent_one_shown() {
+        let c = config();
+        // Last reminded at 09:00, then off until 13:10: 10:00 to 12:00 are
+        // missed, 13:00 is shown.
+        let events = [event(
+            1,
+            "2026-11-26T09:00:00Z",
+            Some("water"),
+            Kind::Reminded,
+        )];
+        let state = State::fold(&events, None);
+        let d = Plan::new(&c, &state).due(None, ts("2026-11-26T13:10:00Z"));
+        let water: Vec<&Decision> = d
+            .iter()
+            .filter(|d| {
+                matches!(d, Decision::Show(o) if o.habit == "water")
+                    || matches!(d, Decision::Missed { habit, .. } if habit == "water")
+            })
+            .collect();
+        assert_eq!(
+            water,
+            [
+                &Decision::Missed {
+                    habit: "water".into(),
+                    first: ts("2026-11-26T10:00:00Z"),
+                    count: 3
+                },
+                &Decision::Show(occ("water", "2026-11-26T13:00:00Z")),
+            ]
+        );
+        // Habits never reminded only look back as far as catch-up: 12:30 is
+        // 40 minutes ago, so nothing for them.
+        assert!(
+            !d.iter()
+                .any(|d| matches!(d, Decision::Show(o) if o.habit == "stretch"))
+        );
+    }
+
+    #[test]
     fn a_clock_set_back_repeats_nothing() {
         let c = config();
         let state = State::default();
         assert!(
             Plan::new(&c, &state)
-                .due(ts("2026-11-26T13:00:00Z"), ts("2026-11-26T11:00:00Z"))
+                .due(Some(ts("2026-11-26T13:00:00Z")), ts("2026-11-26T11:00:00Z"))
                 .is_empty()
         );
     }
@@ -549,7 +631,8 @@ goal = { minutes = 20 }
     fn a_clock_set_forward_does_not_burst() {
         let c = config();
         let state = State::default();
-        let d = Plan::new(&c, &state).due(ts("2026-11-26T09:30:00Z"), ts("2026-11-27T09:05:00Z"));
+        let d =
+            Plan::new(&c, &state).due(Some(ts("2026-11-26T09:30:00Z")), ts("2026-11-27T09:05:00Z"));
         let shown: Vec<_> = d
             .iter()
             .filter(|d| matches!(d, Decision::Show(_)))
@@ -570,7 +653,8 @@ goal = { minutes = 20 }
             Kind::Reminded,
         )];
         let state = State::fold(&events, None);
-        let d = Plan::new(&c, &state).due(ts("2026-11-26T12:20:00Z"), ts("2026-11-26T12:31:00Z"));
+        let d =
+            Plan::new(&c, &state).due(Some(ts("2026-11-26T12:20:00Z")), ts("2026-11-26T12:31:00Z"));
         assert_eq!(d, [Decision::Show(occ("walk", "2026-11-26T12:30:00Z"))]);
     }
 

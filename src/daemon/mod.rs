@@ -86,8 +86,10 @@ struct Daemon {
     store_problem: Option<String>,
     /// Planning state, refreshed from the store at every wake-up.
     state: State,
-    /// Every reminder due at or before this instant has been handled.
-    cursor: Timestamp,
+    /// Every reminder due at or before this instant has been handled; `None`
+    /// until the first wake-up, which looks back to each habit's last
+    /// reminder in the history.
+    cursor: Option<Timestamp>,
     /// Each habit's notification on screen, which its next one replaces.
     on_screen: HashMap<String, u32>,
     /// The connection notifications go out on and button presses come back on.
@@ -152,7 +154,6 @@ async fn serve(
         let _ = forward_to.send(Report::BusClosed);
     });
     let mut watch = watch_config(explicit_config.as_deref());
-    let now = Timestamp::now();
     info!(
         "habitd {} started: {} habits from {}, zone {}, history {}",
         env!("CARGO_PKG_VERSION"),
@@ -162,10 +163,10 @@ async fn serve(
         store_path.display()
     );
     let mut daemon = Daemon {
-        // Reminders due shortly before the start (the machine just booted, or
-        // the service restarted) are caught up like those missed in suspend;
-        // ones already shown are known from the history.
-        cursor: now.checked_sub(config.catch_up).unwrap_or(now),
+        // Reminders due before the start (the machine was off, or the service
+        // restarted) are caught up like those missed in suspend; ones already
+        // shown are known from the history.
+        cursor: None,
         config,
         explicit_config,
         store: None,
@@ -395,8 +396,9 @@ impl Daemon {
                 }
             }
         }
-        self.cursor = self.cursor.max(now);
-        Plan::new(&self.config, &self.state).next_wake(self.cursor)
+        let cursor = self.cursor.map_or(now, |cursor| cursor.max(now));
+        self.cursor = Some(cursor);
+        Plan::new(&self.config, &self.state).next_wake(cursor)
     }
 
     /// Records a daemon event about `habit` (queued while the store fails),
