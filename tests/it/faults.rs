@@ -49,6 +49,20 @@ fn count(events: &[serde_json::Value], kind: &str) -> usize {
     events.iter().filter(|e| e["kind"] == kind).count()
 }
 
+/// A daemon reminding every second, its first reminder already shown.
+async fn ticking_daemon() -> (DbusSession, NotificationServer, TestHome, Daemon) {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    home.write_config(&config("every = \"1s\""));
+    let daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+    server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("reminders flow:\n{}", daemon.log()));
+    (bus, server, home, daemon)
+}
+
 fn signal(pid: u32, name: &str) {
     let status = Command::new("kill")
         .args([&format!("-{name}"), &pid.to_string()])
@@ -128,15 +142,7 @@ async fn losing_the_session_bus_exits_with_one_clear_line_and_keeps_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_history_delays_writes_not_reminders_and_loses_nothing() {
-    let bus = DbusSession::start();
-    let mut server = NotificationServer::start(bus.address()).await;
-    let home = TestHome::new();
-    home.write_config(&config("every = \"1s\""));
-    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
-    server
-        .next(WAIT)
-        .await
-        .unwrap_or_else(|| panic!("reminders flow:\n{}", daemon.log()));
+    let (_bus, mut server, home, mut daemon) = ticking_daemon().await;
     let db = home.data_home().join("habitd").join("habitd.db");
 
     // Another process holds the write lock for 10 seconds.
@@ -226,16 +232,8 @@ async fn a_corrupt_history_does_not_stop_reminders() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_write_leaves_an_intact_history_with_every_reported_event() {
-    let bus = DbusSession::start();
-    let mut server = NotificationServer::start(bus.address()).await;
-    let home = TestHome::new();
-    home.write_config(&config("every = \"1s\""));
     // The daemon records a reminder every second until it is killed mid-run.
-    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
-    server
-        .next(WAIT)
-        .await
-        .unwrap_or_else(|| panic!("reminders flow:\n{}", daemon.log()));
+    let (_bus, _server, home, mut daemon) = ticking_daemon().await;
     let mut reported: i64 = 0;
     // Writers are started in waves and every other one is killed at once,
     // at whatever point it has reached: starting, opening, or writing.
