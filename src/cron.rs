@@ -14,10 +14,13 @@ use std::fmt;
 
 use jiff::civil::{Date, DateTime, Time};
 
-/// Days scanned before giving up: 8 years and 2 days, enough to reach the next
-/// Feb 29 across a skipped leap year (2096 -> 2104), so a `None` from any start
-/// date means the expression can never fire.
-const SEARCH_DAYS: u32 = 2924;
+/// Days scanned before giving up: the Gregorian calendar repeats every 400
+/// years (146,097 days), so any date-and-weekday combination that exists at
+/// all — Feb 29 on a Sunday, say, which can be 28 or more years apart — comes
+/// within one cycle, and a `None` from any start date means the expression
+/// can never fire. Months that cannot match are skipped whole, so even a
+/// never-firing search stays cheap.
+const SEARCH_DAYS: u32 = 146_097 + 1;
 
 /// One cron field's syntax: its bounds, names and what `?` means there.
 struct Field {
@@ -424,8 +427,8 @@ impl CronExpr {
     }
 
     /// The first firing time at or after `from`, or `None` if there is none
-    /// within about eight years (the expression can never fire) or before
-    /// jiff's maximum date. A `from` with a sub-second part starts the search
+    /// within one 400-year calendar cycle (the expression can never fire) or
+    /// before jiff's maximum date. A `from` with a sub-second part starts the search
     /// at the next whole second.
     pub fn next_at_or_after(&self, from: DateTime) -> Option<DateTime> {
         let mut date = from.date();
@@ -434,11 +437,19 @@ impl CronExpr {
             + u32::from(from.minute().unsigned_abs()) * 60
             + u32::from(from.second().unsigned_abs())
             + u32::from(from.subsec_nanosecond() != 0);
-        for _ in 0..SEARCH_DAYS {
-            if self.fires_on(date) {
-                if let Some(time) = self.first_time_from(start) {
-                    return Some(date.to_datetime(time));
-                }
+        let last = date
+            .checked_add(jiff::Span::new().days(i64::from(SEARCH_DAYS)))
+            .ok();
+        while last.is_none_or(|last| date < last) {
+            if !has_bit(u64::from(self.months), date.month()) {
+                date = date.last_of_month().tomorrow().ok()?;
+                start = 0;
+                continue;
+            }
+            if self.fires_on(date)
+                && let Some(time) = self.first_time_from(start)
+            {
+                return Some(date.to_datetime(time));
             }
             date = date.tomorrow().ok()?;
             start = 0;

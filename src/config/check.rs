@@ -522,9 +522,9 @@ fn check_schedule(
                     Some(Schedule::Cron(cron))
                 }
                 Err(e) => {
-                    // +1 for the opening quote; exact for strings without escapes.
+                    let at = offset_in_source(report.text, value.span(), text, e.offset);
                     report.error(
-                        value.span().start + 1 + e.offset,
+                        at,
                         &key("cron"),
                         format!("invalid cron {text:?}: {}", e.message),
                     );
@@ -532,6 +532,40 @@ fn check_schedule(
                 }
             }
         }
+    }
+}
+
+/// Where byte `offset` of string value `decoded` is in the source, for a
+/// value whose TOML string starts at `span`: exact when the source spells
+/// the string as it is (any quote style, no escapes), else the value's start.
+fn offset_in_source(
+    source: &str,
+    span: std::ops::Range<usize>,
+    decoded: &str,
+    offset: usize,
+) -> usize {
+    let raw = source.get(span.clone()).unwrap_or("");
+    let quote = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|q| raw.starts_with(q))
+        .unwrap_or("");
+    let mut start = span.start + quote.len();
+    // A newline right after a multi-line string's opening quotes is not part of it.
+    if quote.len() == 3 {
+        let rest = source.get(start..).unwrap_or("");
+        start += if rest.starts_with("\r\n") {
+            2
+        } else {
+            usize::from(rest.starts_with('\n'))
+        };
+    }
+    let spelled_as_is = source
+        .get(start..)
+        .is_some_and(|rest| rest.starts_with(decoded));
+    if spelled_as_is && decoded.is_char_boundary(offset) {
+        start + offset
+    } else {
+        span.start
     }
 }
 
