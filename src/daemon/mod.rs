@@ -56,6 +56,9 @@ const STORE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(50
 const RETRY_FIRST: SignedDuration = SignedDuration::from_secs(1);
 const RETRY_MAX: SignedDuration = SignedDuration::from_mins(5);
 
+/// How many presses on notifications of unknown id are kept.
+const EARLY_PRESSES: usize = 8;
+
 /// What the tasks around the loop report back to it.
 enum Report {
     /// The notification for `habit` is on screen with this id.
@@ -92,6 +95,10 @@ struct Daemon {
     cursor: Option<Timestamp>,
     /// Each habit's notification on screen, which its next one replaces.
     on_screen: HashMap<String, u32>,
+    /// Presses on notifications whose id is not known yet: the server's
+    /// answer to Notify and a quick press travel to different tasks, so the
+    /// press can come first.
+    early_presses: Vec<(u32, Action)>,
     /// The connection notifications go out on and button presses come back on.
     bus: zbus::Connection,
     /// Whether the "no notification server" warning has been logged since
@@ -176,6 +183,7 @@ async fn serve(
         store_problem: None,
         state: State::default(),
         on_screen: HashMap::new(),
+        early_presses: Vec::new(),
         bus: bus.clone(),
         warned_unreachable: false,
         reports,
@@ -468,7 +476,14 @@ impl Daemon {
             Report::Shown { habit, id } => {
                 debug!("notification {id} shown for {habit}");
                 self.warned_unreachable = false;
-                self.on_screen.insert(habit, id);
+                self.on_screen.insert(habit.clone(), id);
+                let (pressed, others) = std::mem::take(&mut self.early_presses)
+                    .into_iter()
+                    .partition(|&(pressed, _)| pressed == id);
+                self.early_presses = others;
+                for (_, action) in pressed {
+                    self.on_button(habit.clone(), action);
+                }
             }
             Report::Failed { habit, error } => {
                 if self.warned_unreachable {
@@ -484,11 +499,17 @@ impl Daemon {
                 self.record(&habit, Kind::Undelivered, Timestamp::now(), None);
                 self.on_screen.remove(&habit);
             }
-            Report::Server(ServerEvent::Pressed { id, action }) => {
-                if let Some(habit) = self.habit_on_screen(id) {
-                    self.on_button(habit, action);
+            Report::Server(ServerEvent::Pressed { id, action }) => match self.habit_on_screen(id) {
+                Some(habit) => self.on_button(habit, action),
+                None => {
+                    // Most likely ours, its id still on the way; presses on
+                    // other programs' notifications just age out.
+                    if self.early_presses.len() == EARLY_PRESSES {
+                        self.early_presses.remove(0);
+                    }
+                    self.early_presses.push((id, action));
                 }
-            }
+            },
             Report::Server(ServerEvent::Closed { id }) => {
                 if let Some(habit) = self.habit_on_screen(id) {
                     debug!("notification {id} of {habit} closed");

@@ -47,7 +47,7 @@ timezone = "UTC"
 
 [habits.sip]
 title = "Sip & <stretch>"
-body = "Calf: pull the foot toward your head"
+body = "Calf & hamstring: pull the foot toward your head"
 urgency = "critical"
 timeout = "30s"
 {schedule}
@@ -70,8 +70,11 @@ async fn a_cron_reminder_arrives_on_time_with_its_content() {
         .unwrap_or_else(|| panic!("no notification; log:\n{}", daemon.log()));
     assert_on_time(&got, due);
     assert_eq!(got.app_name, "habitd");
-    assert_eq!(got.summary, "Sip &amp; &lt;stretch&gt;");
-    assert_eq!(got.body, "Calf: pull the foot toward your head");
+    assert_eq!(got.summary, "Sip & <stretch>");
+    assert_eq!(
+        got.body,
+        "Calf &amp; hamstring: pull the foot toward your head"
+    );
     assert_eq!(got.urgency, Some(2));
     assert_eq!(got.desktop_entry.as_deref(), Some("habitd"));
     assert_eq!(got.expire_timeout, 30_000);
@@ -176,7 +179,7 @@ async fn sighup_with_a_broken_config_keeps_the_old_one() {
         .await
         .unwrap_or_else(|| panic!("the old schedule still runs:\n{}", daemon.log()));
     assert_on_time(&got, due);
-    assert_eq!(got.summary, "Sip &amp; &lt;stretch&gt;");
+    assert_eq!(got.summary, "Sip & <stretch>");
 }
 
 fn water_config(schedule: &str) -> String {
