@@ -21,11 +21,14 @@ pub fn load_state(store: &Store, config: &Config, now: Timestamp) -> Result<Stat
     let since = today
         .checked_sub(jiff::Span::new().days(RECENT_DAYS))
         .unwrap_or(today);
-    let events = store.events_from_date(since)?;
+    // Aggregates and the few events that are not completions or reminders:
+    // a busy day's thousands of events are summed by SQLite, not loaded.
+    let events = store.skips_and_snoozes_from(since)?;
     let pause = store.last_pause_change()?;
     let mut state = State::fold(&events, pause.as_ref());
-    // The cursor of a habit not reminded in the recent window still matters
-    // for pace and restarts; take it from its index.
+    for (habit, date, total) in store.totals_since(since)? {
+        state.totals.insert((habit, date), total);
+    }
     for (habit, at) in store.last_reminded()? {
         let last = state.last_reminded.entry(habit).or_insert(at);
         *last = (*last).max(at);

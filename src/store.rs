@@ -71,7 +71,8 @@ CREATE INDEX events_habit_date ON events (habit, date);
 -- One habit's events of one kind by date, covering the amount, so
 -- daily_totals and skipped_dates read only the index, even over decades.
 CREATE INDEX events_habit_kind_date ON events (habit, kind, date, amount);
--- Everything since a date: events_from_date, events(None, since).
+-- Everything since a date: events(None, since), skips_and_snoozes_from,
+-- totals_since.
 CREATE INDEX events_date ON events (date);
 -- Events of a kind (per habit): last_reminded, last_undoable,
 -- last_pause_change.
@@ -212,6 +213,18 @@ const EVENTS_OF_HABIT: &str = select_events!("WHERE habit = ?1 ORDER BY id");
 /// plan (and fails loudly should the index ever be dropped).
 const EVENTS_SINCE: &str = select_events!("INDEXED BY events_date WHERE date >= ?1 ORDER BY id");
 const EVENTS_OF_HABIT_SINCE: &str = select_events!("WHERE habit = ?1 AND date >= ?2 ORDER BY id");
+
+/// `skipped` and `snoozed` (?2, ?3) events dated ?1 or later.
+const SKIPS_AND_SNOOZES_SINCE: &str =
+    select_events!("INDEXED BY events_date WHERE date >= ?1 AND kind IN (?2, ?3) ORDER BY id");
+
+/// `done` (?2) events dated ?1 or later not taken back by an `undone` (?3),
+/// summed per habit and date.
+const TOTALS_SINCE: &str = "
+    SELECT habit, date, COALESCE(SUM(amount), 0), MIN(id) FROM events AS d INDEXED BY events_date
+    WHERE date >= ?1 AND kind = ?2 AND habit IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?3 AND u.target = d.id)
+    GROUP BY habit, date";
 
 /// `done` (?2) events of habit ?1 not taken back by an `undone` (?3), summed
 /// per date. `MIN(id)` names a row should the date be unreadable. A `done`
@@ -413,10 +426,36 @@ impl Store {
         }
     }
 
-    /// Events dated `date` or later, of every habit and none, in id order:
-    /// what the daemon folds into today's state.
-    pub fn events_from_date(&self, date: Date) -> Result<Vec<Event>, StoreError> {
-        self.events(None, Some(date))
+    /// Rest days and snoozes dated `date` or later, in id order: with
+    /// [`Store::totals_since`] and [`Store::last_reminded`], what planning
+    /// needs, without loading every completion of the day.
+    pub fn skips_and_snoozes_from(&self, date: Date) -> Result<Vec<Event>, StoreError> {
+        let kinds = (Kind::Skipped.as_str(), Kind::Snoozed.as_str());
+        self.query_events(
+            SKIPS_AND_SNOOZES_SINCE,
+            params![date.to_string(), kinds.0, kinds.1],
+        )
+    }
+
+    /// Per habit and local date from `date` on, the sum of `done` amounts,
+    /// leaving out those taken back by an `undone`.
+    pub fn totals_since(&self, date: Date) -> Result<Vec<(String, Date, i64)>, StoreError> {
+        let kinds = (Kind::Done.as_str(), Kind::Undone.as_str());
+        let rows = self.query(
+            TOTALS_SINCE,
+            params![date.to_string(), kinds.0, kinds.1],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(habit, date, total, id)| Ok((habit, self.parse_date(&date, id)?, total)))
+            .collect()
     }
 
     /// Per local date, ascending, the sum of `habit`'s `done` amounts,
@@ -1064,11 +1103,47 @@ mod tests {
             ids_of(store.events(None, since).unwrap()),
             [ids[0], ids[1], ids[2], ids[4]]
         );
-        assert_eq!(
-            ids_of(store.events_from_date(date("2024-05-02")).unwrap()),
-            [ids[0], ids[1], ids[2], ids[4]]
-        );
         assert_eq!(store.events(Some("c"), None).unwrap(), []);
+    }
+
+    #[test]
+    fn planning_queries_see_recent_totals_skips_and_snoozes() {
+        let (_dir, mut store) = temp_store();
+        store.append(&done("a", "2024-05-01", 9)).unwrap();
+        store.append(&done("a", "2024-05-02", 2)).unwrap();
+        let taken_back = store.append(&done("a", "2024-05-02", 5)).unwrap();
+        store
+            .append(&undone("a", "2024-05-02", taken_back))
+            .unwrap();
+        store.append(&done("b", "2024-05-03", 1)).unwrap();
+        let skip = store
+            .append(&event(Some("a"), Kind::Skipped, "2024-05-04"))
+            .unwrap();
+        store
+            .append(&event(Some("a"), Kind::Skipped, "2024-04-30"))
+            .unwrap();
+        let snooze = store
+            .append(&event(Some("b"), Kind::Snoozed, "2024-05-02"))
+            .unwrap();
+        store
+            .append(&event(None, Kind::Paused, "2024-05-02"))
+            .unwrap();
+        let mut totals = store.totals_since(date("2024-05-02")).unwrap();
+        totals.sort();
+        assert_eq!(
+            totals,
+            [
+                ("a".to_string(), date("2024-05-02"), 2),
+                ("b".to_string(), date("2024-05-03"), 1)
+            ]
+        );
+        let ids: Vec<i64> = store
+            .skips_and_snoozes_from(date("2024-05-02"))
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(ids, [skip, snooze]);
     }
 
     #[test]
@@ -1411,10 +1486,22 @@ mod tests {
     fn history_queries_use_indexes() {
         let (_dir, store) = temp_store();
         let (done, undone) = (Kind::Done.as_str(), Kind::Undone.as_str());
-        let queries: [(&str, Vec<String>); 9] = [
+        let queries: [(&str, Vec<String>); 11] = [
             (
-                "events_from_date",
+                "events since a date",
                 plan(&store, EVENTS_SINCE, ["2024-05-01"]),
+            ),
+            (
+                "skips_and_snoozes_from",
+                plan(
+                    &store,
+                    SKIPS_AND_SNOOZES_SINCE,
+                    ["2024-05-01", "skipped", "snoozed"],
+                ),
+            ),
+            (
+                "totals_since",
+                plan(&store, TOTALS_SINCE, ["2024-05-01", done, undone]),
             ),
             (
                 "events of a habit",

@@ -104,8 +104,9 @@ async fn a_dead_notification_server_loses_one_reminder_and_none_is_shown_twice()
     );
 
     let events = log_events(&home);
-    assert_eq!(count(&events, "reminded"), 3);
-    assert_eq!(count(&events, "undelivered"), 1);
+    let context = format!("{events:#?}\n{}", daemon.log());
+    assert_eq!(count(&events, "reminded"), 3, "{context}");
+    assert_eq!(count(&events, "undelivered"), 1, "{context}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
