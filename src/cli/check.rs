@@ -12,7 +12,12 @@ use crate::timespec::HumanDuration;
 pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit)?;
     let now = Timestamp::now();
-    let state = super::load_state(&config, now)?;
+    // Checking the config must not depend on the history: with it broken,
+    // the schedules are still described, only without today's progress.
+    let state = super::load_state(&config, now).unwrap_or_else(|e| {
+        eprintln!("habitd: warning: {e:#}; next reminders are shown without today's history");
+        crate::plan::State::default()
+    });
     let plan = Plan::new(&config, &state);
     println!("config: {}", config.origin);
     println!("timezone: {}", config.timezone_name());
