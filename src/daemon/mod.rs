@@ -56,6 +56,9 @@ const STORE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(50
 const RETRY_FIRST: SignedDuration = SignedDuration::from_secs(1);
 const RETRY_MAX: SignedDuration = SignedDuration::from_mins(5);
 
+/// How long shutdown waits for notifications still being sent.
+const SHUTDOWN_SEND_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How many presses on notifications of unknown id are kept.
 const EARLY_PRESSES: usize = 8;
 
@@ -105,6 +108,8 @@ struct Daemon {
     /// the last successful delivery.
     warned_unreachable: bool,
     reports: mpsc::UnboundedSender<Report>,
+    /// Notifications on their way to the server; shutdown waits for them.
+    in_flight: tokio::task::JoinSet<()>,
     /// Whether the plan or progress changed since the last `Changed` signal.
     changed: bool,
 }
@@ -187,6 +192,7 @@ async fn serve(
         bus: bus.clone(),
         warned_unreachable: false,
         reports,
+        in_flight: tokio::task::JoinSet::new(),
         changed: true,
     };
     let mut ready = false;
@@ -265,9 +271,20 @@ async fn serve(
                     daemon.reload(service);
                 }
             }
+            // Finished sends are reaped as they end; each already reported.
+            Some(_) = daemon.in_flight.join_next(), if !daemon.in_flight.is_empty() => {}
             () = &mut shutdown => break Ok(()),
         }
     };
+    // A reminder recorded as shown should reach the screen: give sends
+    // under way a moment to finish.
+    let sending = async { while daemon.in_flight.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_SEND_WAIT, sending)
+        .await
+        .is_err()
+    {
+        warn!("stopping with a notification still on its way to the server");
+    }
     // Whatever is still queued gets one last chance to be written.
     daemon.retry = None;
     daemon.flush(Timestamp::now());
@@ -459,7 +476,7 @@ impl Daemon {
         let replaces = self.on_screen.get(&habit).copied();
         let reports = self.reports.clone();
         let bus = self.bus.clone();
-        tokio::spawn(async move {
+        self.in_flight.spawn(async move {
             let report = match notify::show(&bus, &notification, replaces).await {
                 Ok(id) => Report::Shown { habit, id },
                 Err(e) => Report::Failed {
