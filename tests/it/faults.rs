@@ -379,3 +379,31 @@ fn a_world_writable_config_or_history_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is writable by every user"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_created_after_the_daemon_started_is_picked_up() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    // No config yet, not even its directory: the built-in schedule runs.
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+    daemon
+        .wait_for_log("from <built-in config>", WAIT)
+        .expect("starts on the built-in schedule");
+
+    let text = config(&format!("at = \"{}\"", utc_clock_in(2))).replace("Water", "My own water");
+    home.write_config(&text);
+    daemon
+        .wait_for_log("reloaded 1 habits", WAIT)
+        .expect("the new file is picked up");
+    // The built-in schedule may have reminded of something meanwhile.
+    loop {
+        let got = server
+            .next(WAIT)
+            .await
+            .unwrap_or_else(|| panic!("its schedule runs:\n{}", daemon.log()));
+        if got.summary == "My own water" {
+            break;
+        }
+    }
+}
