@@ -133,12 +133,15 @@ fn load_config(explicit: Option<&std::path::Path>) -> Result<Config, LoadError> 
     config::load(&config::locate(explicit))
 }
 
+/// Where the history lives: `$XDG_DATA_HOME/habitd/habitd.db`.
+fn store_path() -> anyhow::Result<std::path::PathBuf> {
+    crate::store::Store::default_path()
+        .ok_or_else(|| anyhow::anyhow!("cannot find the data directory: set HOME or XDG_DATA_HOME"))
+}
+
 /// Opens the history store at its default place.
 fn open_store() -> anyhow::Result<crate::store::Store> {
-    let path = crate::store::Store::default_path().ok_or_else(|| {
-        anyhow::anyhow!("cannot find the data directory: set HOME or XDG_DATA_HOME")
-    })?;
-    Ok(crate::store::Store::open(&path)?)
+    Ok(crate::store::Store::open(&store_path()?)?)
 }
 
 /// The planning state from the store, or an empty one when there is no

@@ -12,9 +12,7 @@ pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit.as_deref())?;
     // The daemon opens the history itself and keeps reminding (and retrying)
     // while it cannot: a broken store must not crash-loop the service.
-    let store_path = crate::store::Store::default_path().ok_or_else(|| {
-        anyhow::anyhow!("cannot find the data directory: set HOME or XDG_DATA_HOME")
-    })?;
+    let store_path = super::store_path()?;
     // One thread is plenty for a daemon that sleeps between reminders, and
     // it keeps the idle process to a single sleeping thread.
     let runtime = tokio::runtime::Builder::new_current_thread()

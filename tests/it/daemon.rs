@@ -6,27 +6,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::support::{Daemon, DbusSession, NotificationServer, Received, TestHome, cron_due_in};
+use crate::support::{
+    Daemon, DbusSession, NotificationServer, Received, TestHome, cron_due_in, signal, utc_clock_in,
+};
 
 /// How long any expected event may take before the test fails.
 const WAIT: Duration = Duration::from_secs(15);
-
-/// The wall-clock second `secs` from now (rounded up to a whole second) as
-/// `HH:MM:SS` in UTC, and that instant.
-fn utc_clock_in(secs: u64) -> (String, SystemTime) {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970");
-    let due = since_epoch.as_secs() + u64::from(since_epoch.subsec_nanos() > 0) + secs;
-    let of_day = due % 86_400;
-    let text = format!(
-        "{:02}:{:02}:{:02}",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    );
-    (text, UNIX_EPOCH + Duration::from_secs(due))
-}
 
 /// Asserts `received` came at `due` or less than a second after it.
 fn assert_on_time(received: &Received, due: SystemTime) {
@@ -158,11 +143,7 @@ async fn sighup_with_a_broken_config_keeps_the_old_one() {
     daemon.wait_for_log("started", WAIT).expect("habitd starts");
 
     home.write_config("[habits.sip]\ntitle = \"Sip\"\nat = \"25:00\"\n");
-    let hup = std::process::Command::new("kill")
-        .args(["-HUP", &daemon.pid().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(hup.success());
+    signal(daemon.pid(), "HUP");
     daemon
         .wait_for_log("keeping the previous config", WAIT)
         .expect("the reload is refused");

@@ -7,25 +7,11 @@
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use crate::support::{Daemon, DbusSession, NotificationServer, TestHome};
+use crate::support::{Daemon, DbusSession, NotificationServer, TestHome, signal, utc_clock_in};
 
 const WAIT: Duration = Duration::from_secs(15);
-
-fn utc_clock_in(secs: u64) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970");
-    let due = now.as_secs() + u64::from(now.subsec_nanos() > 0) + secs;
-    let of_day = due % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
-}
 
 fn config(schedule: &str) -> String {
     format!(
@@ -63,20 +49,12 @@ async fn ticking_daemon() -> (DbusSession, NotificationServer, TestHome, Daemon)
     (bus, server, home, daemon)
 }
 
-fn signal(pid: u32, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_notification_server_loses_one_reminder_and_none_is_shown_twice() {
     let bus = DbusSession::start();
     let mut server = NotificationServer::start(bus.address()).await;
     let home = TestHome::new();
-    let times = [utc_clock_in(2), utc_clock_in(5), utc_clock_in(8)];
+    let times = [utc_clock_in(2).0, utc_clock_in(5).0, utc_clock_in(8).0];
     home.write_config(&config(&format!(
         "at = [\"{}\", \"{}\", \"{}\"]",
         times[0], times[1], times[2]
@@ -210,7 +188,7 @@ async fn a_corrupt_history_does_not_stop_reminders() {
     let db = db_dir.join("habitd.db");
     std::fs::write(&db, vec![0x5a; 8192]).unwrap();
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
-    home.write_config(&config(&format!("at = \"{}\"", utc_clock_in(2))));
+    home.write_config(&config(&format!("at = \"{}\"", utc_clock_in(2).0)));
     let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
 
     server
@@ -348,7 +326,7 @@ async fn saving_the_config_reloads_it_and_a_broken_save_is_refused() {
 
     std::fs::write(
         &temp,
-        config(&format!("at = \"{}\"", utc_clock_in(2))).replace("Water", "Saved water"),
+        config(&format!("at = \"{}\"", utc_clock_in(2).0)).replace("Water", "Saved water"),
     )
     .unwrap();
     std::fs::rename(&temp, &path).unwrap();
@@ -391,7 +369,7 @@ async fn a_config_created_after_the_daemon_started_is_picked_up() {
         .wait_for_log("from <built-in config>", WAIT)
         .expect("starts on the built-in schedule");
 
-    let text = config(&format!("at = \"{}\"", utc_clock_in(2))).replace("Water", "My own water");
+    let text = config(&format!("at = \"{}\"", utc_clock_in(2).0)).replace("Water", "My own water");
     home.write_config(&text);
     daemon
         .wait_for_log("reloaded 1 habits", WAIT)

@@ -32,3 +32,30 @@ pub fn cron_due_in(secs: u64, tz: &jiff::tz::TimeZone) -> (String, SystemTime) {
     );
     (expr, UNIX_EPOCH + Duration::from_secs(due))
 }
+
+/// The wall-clock second `secs` from now (rounded up to a whole second) as
+/// `HH:MM:SS` in UTC, for `at = "…"` in a config with `timezone = "UTC"`,
+/// and that instant.
+pub fn utc_clock_in(secs: u64) -> (String, SystemTime) {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the system clock is after 1970");
+    let due = since_epoch.as_secs() + u64::from(since_epoch.subsec_nanos() > 0) + secs;
+    let of_day = due % 86_400;
+    let text = format!(
+        "{:02}:{:02}:{:02}",
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60
+    );
+    (text, UNIX_EPOCH + Duration::from_secs(due))
+}
+
+/// Sends signal `name` (`HUP`, `KILL`, …) to process `pid`.
+pub fn signal(pid: u32, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name} {pid} failed");
+}

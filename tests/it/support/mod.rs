@@ -33,7 +33,7 @@ mod notifications;
 pub mod process;
 
 pub use bus::DbusSession;
-pub use cron::cron_due_in;
+pub use cron::{cron_due_in, signal, utc_clock_in};
 pub use daemon::{Daemon, TestHome};
 pub use notifications::{
     NotificationServer, REASON_CLOSED, REASON_DISMISSED, REASON_EXPIRED, Received,
