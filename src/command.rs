@@ -102,6 +102,96 @@ pub enum Command {
     Resume,
 }
 
+/// A button on a reminder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Record a completion (one unit, or the whole goal for minutes).
+    Done,
+    /// Postpone by the habit's snooze length.
+    Snooze,
+    /// Make the day a rest day.
+    Skip,
+}
+
+impl Action {
+    const ALL: [Action; 3] = [Action::Done, Action::Snooze, Action::Skip];
+
+    fn name(self) -> &'static str {
+        match self {
+            Action::Done => "done",
+            Action::Snooze => "snooze",
+            Action::Skip => "skip",
+        }
+    }
+
+    /// The action key of this button on `habit`'s reminder for `day`:
+    /// `done:water:2026-11-26`. It says all a press means, so a press is
+    /// understood without knowing the notification — even one shown by a
+    /// habitd that has since restarted.
+    pub fn key(self, habit: &str, day: Date) -> String {
+        format!("{}:{habit}:{day}", self.name())
+    }
+
+    /// What pressing this button on `habit`'s reminder for `day` records,
+    /// pressed at `now`: Done counts for the day the reminder was for (at
+    /// its last second when pressed after it), Skip rests that day, Snooze
+    /// postpones from now.
+    pub fn command(self, habit: &str, day: Date, config: &Config, now: Timestamp) -> Command {
+        let habit = habit.to_string();
+        match self {
+            Action::Done => {
+                let today = config.timezone.to_datetime(now).date();
+                let at = (day < today)
+                    .then(|| {
+                        resolve(
+                            &config.timezone,
+                            day.to_datetime(jiff::civil::time(23, 59, 59, 0)),
+                        )
+                    })
+                    .flatten();
+                Command::Done {
+                    habit,
+                    amount: None,
+                    at,
+                }
+            }
+            Action::Snooze => Command::Snooze {
+                habit: Some(habit),
+                duration: None,
+            },
+            Action::Skip => Command::Skip {
+                habit,
+                date: Some(day),
+            },
+        }
+    }
+}
+
+/// A press of a button, read from its action key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Press {
+    /// Which button.
+    pub action: Action,
+    /// The habit and day, when the key names them (see [`Action::key`]);
+    /// bare keys (`done`) come from notifications shown by older versions.
+    pub target: Option<(String, Date)>,
+}
+
+impl Press {
+    /// The press an action key means, if it is one of ours.
+    pub fn from_key(key: &str) -> Option<Press> {
+        let mut parts = key.splitn(3, ':');
+        let name = parts.next()?;
+        let action = Action::ALL.into_iter().find(|a| a.name() == name)?;
+        let target = match (parts.next(), parts.next()) {
+            (None, None) => None,
+            (Some(habit), Some(day)) => Some((habit.to_string(), day.parse().ok()?)),
+            _ => return None,
+        };
+        Some(Press { action, target })
+    }
+}
+
 /// A request that cannot be carried out as asked; the message says what was
 /// expected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -30,8 +30,7 @@ pub fn load_state(store: &Store, config: &Config, now: Timestamp) -> Result<Stat
         state.totals.insert((habit, date), total);
     }
     for (habit, at) in store.last_reminded()? {
-        let last = state.last_reminded.entry(habit).or_insert(at);
-        *last = (*last).max(at);
+        state.reminded.note(&habit, at);
     }
     Ok(state)
 }
@@ -47,14 +46,24 @@ pub enum ApplyError {
     Store(#[from] StoreError),
 }
 
-/// Records `command`'s events and returns the confirmation line.
+/// What a command recorded.
+#[derive(Debug)]
+pub struct Applied {
+    /// The confirmation line for the user.
+    pub message: String,
+    /// The planning state after it.
+    pub state: State,
+}
+
+/// Records `command`'s events; returns the confirmation line and the state
+/// after it.
 pub fn apply(
     store: &mut Store,
     config: &Config,
     command: &Command,
     source: Source,
     now: Timestamp,
-) -> Result<String, ApplyError> {
+) -> Result<Applied, ApplyError> {
     let last_done = match command {
         Command::Undo { habit } => store.last_undoable(habit.as_deref())?,
         _ => None,
@@ -62,5 +71,6 @@ pub fn apply(
     let events = command::events(config, command, last_done.as_ref(), source, now)?;
     store.append_all(&events)?;
     let state = load_state(store, config, now)?;
-    Ok(command::confirmation(config, &state, &events))
+    let message = command::confirmation(config, &state, &events);
+    Ok(Applied { message, state })
 }

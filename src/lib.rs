@@ -13,6 +13,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod control;
+pub mod core;
 pub mod cron;
 pub mod daemon;
 pub mod dirs;

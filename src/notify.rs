@@ -18,7 +18,11 @@ use futures_lite::StreamExt;
 use notify_rust::{Hint, Notification, Timeout};
 use zbus::{MatchRule, MessageStream};
 
+use jiff::civil::Date;
+
+use crate::command::Action;
 use crate::config::{Expiry, Habit, Urgency};
+use crate::core::Content;
 
 /// The application name notifications are sent under.
 pub const APP_NAME: &str = "habitd";
@@ -42,35 +46,6 @@ pub fn escape_markup(text: &str) -> String {
     out
 }
 
-/// A button on a reminder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// Record a completion (one unit, or the whole goal for minutes).
-    Done,
-    /// Postpone by the habit's snooze length.
-    Snooze,
-    /// Make today a rest day.
-    Skip,
-}
-
-impl Action {
-    /// The action key sent to the server.
-    pub fn key(self) -> &'static str {
-        match self {
-            Action::Done => "done",
-            Action::Snooze => "snooze",
-            Action::Skip => "skip",
-        }
-    }
-
-    /// The action with this key.
-    pub fn from_key(key: &str) -> Option<Action> {
-        [Action::Done, Action::Snooze, Action::Skip]
-            .into_iter()
-            .find(|a| a.key() == key)
-    }
-}
-
 fn base(habit: &Habit, summary: &str, body: &str) -> Notification {
     let mut n = Notification::new();
     n.appname(APP_NAME)
@@ -91,41 +66,45 @@ fn base(habit: &Habit, summary: &str, body: &str) -> Notification {
     n
 }
 
-fn with_buttons(n: &mut Notification, habit: &Habit) {
+fn with_buttons(n: &mut Notification, habit: &Habit, day: Date) {
     let snooze = format!("Snooze {}", crate::timespec::HumanDuration(habit.snooze));
-    n.action(Action::Done.key(), "Done")
-        .action(Action::Snooze.key(), &snooze)
-        .action(Action::Skip.key(), "Skip today");
+    n.action(&Action::Done.key(&habit.id, day), "Done")
+        .action(&Action::Snooze.key(&habit.id, day), &snooze)
+        .action(&Action::Skip.key(&habit.id, day), "Skip today");
 }
 
-/// The notification for a reminder of `habit`, with today's `progress` (for
-/// count goals) and the Done / Snooze / Skip today buttons.
-pub fn reminder(habit: &Habit, progress: Option<&str>) -> Notification {
-    let body = match (habit.body.as_deref(), progress) {
-        (Some(body), Some(progress)) => format!("{body}\n{progress}"),
-        (Some(body), None) => body.to_string(),
-        (None, Some(progress)) => progress.to_string(),
-        (None, None) => String::new(),
-    };
-    let mut n = base(habit, &habit.title, &body);
-    with_buttons(&mut n, habit);
-    n
-}
-
-/// The notification that replaces a count habit's reminder once a unit is
-/// logged from it: `💧 3/8 glasses today`, with the buttons again until the
-/// goal is met.
-pub fn progress(habit: &Habit, progress: &str, met: bool) -> Notification {
-    let summary = match &habit.emoji {
-        Some(emoji) => format!("{emoji} {progress}"),
-        None => format!("{}: {progress}", habit.title),
-    };
-    let body = if met { "Goal met for today." } else { "" };
-    let mut n = base(habit, &summary, body);
-    if !met {
-        with_buttons(&mut n, habit);
+/// The notification for `habit` on `day`: a reminder (with the body and
+/// today's progress for count goals) and the Done / Snooze / Skip today
+/// buttons, or — once a unit is logged from it — the progress
+/// (`💧 3/8 glasses today`), with the buttons again until the goal is met.
+pub fn notification(habit: &Habit, day: Date, content: &Content) -> Notification {
+    match content {
+        Content::Reminder(progress) => {
+            let progress = progress.as_ref().map(|p| format!("{p} today"));
+            let body = match (habit.body.as_deref(), progress) {
+                (Some(body), Some(progress)) => format!("{body}\n{progress}"),
+                (Some(body), None) => body.to_string(),
+                (None, Some(progress)) => progress,
+                (None, None) => String::new(),
+            };
+            let mut n = base(habit, &habit.title, &body);
+            with_buttons(&mut n, habit, day);
+            n
+        }
+        Content::Progress(progress) => {
+            let summary = match &habit.emoji {
+                Some(emoji) => format!("{emoji} {progress} today"),
+                None => format!("{}: {progress} today", habit.title),
+            };
+            let met = progress.met();
+            let body = if met { "Goal met for today." } else { "" };
+            let mut n = base(habit, &summary, body);
+            if !met {
+                with_buttons(&mut n, habit, day);
+            }
+            n
+        }
     }
-    n
 }
 
 const SERVER: &str = "org.freedesktop.Notifications";
@@ -165,14 +144,14 @@ pub async fn show(
 }
 
 /// What the notification server tells us about our notifications.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerEvent {
     /// A button was pressed.
     Pressed {
         /// The notification.
         id: u32,
-        /// Which button.
-        action: Action,
+        /// The button's action key.
+        key: String,
     },
     /// The notification went away (expired, dismissed or closed).
     Closed {
@@ -198,22 +177,19 @@ pub async fn forward(mut stream: MessageStream, sink: impl Fn(ServerEvent)) {
     while let Some(message) = stream.next().await {
         let Ok(message) = message else { continue };
         let header = message.header();
-        let event =
-            match header.member().map(|m| m.as_str()) {
-                Some("ActionInvoked") => message
-                    .body()
-                    .deserialize::<(u32, String)>()
-                    .ok()
-                    .and_then(|(id, key)| {
-                        Action::from_key(&key).map(|action| ServerEvent::Pressed { id, action })
-                    }),
-                Some("NotificationClosed") => message
-                    .body()
-                    .deserialize::<(u32, u32)>()
-                    .ok()
-                    .map(|(id, _reason)| ServerEvent::Closed { id }),
-                _ => None,
-            };
+        let event = match header.member().map(|m| m.as_str()) {
+            Some("ActionInvoked") => message
+                .body()
+                .deserialize::<(u32, String)>()
+                .ok()
+                .map(|(id, key)| ServerEvent::Pressed { id, key }),
+            Some("NotificationClosed") => message
+                .body()
+                .deserialize::<(u32, u32)>()
+                .ok()
+                .map(|(id, _reason)| ServerEvent::Closed { id }),
+            _ => None,
+        };
         if let Some(event) = event {
             sink(event);
         }

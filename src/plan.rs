@@ -41,8 +41,89 @@ pub struct State {
     pub snoozed: HashMap<String, Timestamp>,
     /// The current pause, if any.
     pub pause: Option<Pause>,
-    /// Each habit's latest reminder (shown or missed).
-    pub last_reminded: HashMap<String, Timestamp>,
+    /// Which reminders are behind us.
+    pub reminded: Cursor,
+}
+
+/// Which reminders have been handled: each habit's latest reminder (shown,
+/// missed or undelivered), and the instant up to which the daemon has looked
+/// at every habit. A reminder at or before a habit's cursor is never shown
+/// again; one after it is due once the clock passes it.
+///
+/// The one rule that needs care is time going backwards: a clock that ran
+/// ahead (a dual-boot machine keeping local time in the hardware clock, a
+/// wrong manual setting) leaves cursors in the future, which would silence
+/// every reminder until the clock catches up. Like systemd's
+/// `timer_time_change()`, [`Cursor::rewind`] pulls every cursor back to the
+/// corrected now, so reminders resume at their true times and nothing at or
+/// before now — everything the user may have seen — comes again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Every habit has been looked at up to here (`None` before the daemon's
+    /// first look, when each habit starts from its own last reminder).
+    through: Option<Timestamp>,
+    /// Each habit's latest reminder.
+    last: HashMap<String, Timestamp>,
+}
+
+impl Cursor {
+    /// `habit`'s latest reminder.
+    pub fn last(&self, habit: &str) -> Option<Timestamp> {
+        self.last.get(habit).copied()
+    }
+
+    /// Whether no reminder is known at all.
+    pub fn is_empty(&self) -> bool {
+        self.through.is_none() && self.last.is_empty()
+    }
+
+    /// Notes a reminder of `habit` at `at`; an older one changes nothing.
+    pub fn note(&mut self, habit: &str, at: Timestamp) {
+        match self.last.get_mut(habit) {
+            Some(last) => *last = (*last).max(at),
+            None => {
+                self.last.insert(habit.to_string(), at);
+            }
+        }
+    }
+
+    /// Notes that every habit has been looked at up to `at`.
+    pub fn looked_through(&mut self, at: Timestamp) {
+        self.through = Some(self.through.map_or(at, |t| t.max(at)));
+    }
+
+    /// Where `habit`'s next reminder is searched from, if anywhere is known.
+    pub fn start(&self, habit: &str) -> Option<Timestamp> {
+        self.through.max(self.last(habit))
+    }
+
+    /// Pulls every cursor past `now` back to `now` (see the type's doc);
+    /// returns whether any moved.
+    pub fn rewind(&mut self, now: Timestamp) -> bool {
+        let mut moved = false;
+        for at in self.through.iter_mut().chain(self.last.values_mut()) {
+            if *at > now {
+                *at = now;
+                moved = true;
+            }
+        }
+        moved
+    }
+
+    /// Takes in what `other` knows (the later of each).
+    pub fn merge(&mut self, other: &Cursor) {
+        if let Some(through) = other.through {
+            self.looked_through(through);
+        }
+        for (habit, &at) in &other.last {
+            self.note(habit, at);
+        }
+    }
+
+    /// Forgets habits no longer configured.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.last.retain(|habit, _| keep(habit));
+    }
 }
 
 impl State {
@@ -80,8 +161,7 @@ impl State {
                     }
                 }
                 Kind::Reminded | Kind::Missed | Kind::Undelivered => {
-                    let last = state.last_reminded.entry(habit).or_insert(event.at);
-                    *last = (*last).max(event.at);
+                    state.reminded.note(&habit, event.at);
                 }
                 Kind::Paused | Kind::Resumed => {}
             }
@@ -93,6 +173,13 @@ impl State {
                 until: e.until,
             });
         state
+    }
+
+    /// Forgets totals and rest days before `date`: planning looks no
+    /// further back, and a daemon running for months keeps a flat memory.
+    pub fn forget_before(&mut self, date: Date) {
+        self.totals.retain(|(_, day), _| *day >= date);
+        self.skipped.retain(|(_, day)| *day >= date);
     }
 
     /// How much of `habit` was done on `date`.
@@ -134,15 +221,44 @@ pub struct Occurrence {
 pub enum Decision {
     /// Show this reminder (the latest one due within the catch-up window).
     Show(Occurrence),
-    /// Reminders from `first` on were due too long ago and are skipped.
+    /// Reminders from `first` on were due but are not shown: older than
+    /// `catch_up`, or followed by a later one that is shown instead.
     Missed {
         /// The habit's id.
         habit: String,
-        /// The earliest one skipped.
+        /// The earliest one not shown.
         first: Timestamp,
+        /// The latest one not shown.
+        last: Timestamp,
         /// How many were skipped (counted up to a bound).
         count: usize,
     },
+}
+
+/// A run of reminders not shown.
+#[derive(Clone, Copy, Debug)]
+struct Missed {
+    first: Timestamp,
+    last: Timestamp,
+    count: usize,
+}
+
+impl Missed {
+    /// `run` with one more reminder at `at`, later than those in it.
+    fn add(run: Option<Missed>, at: Timestamp) -> Missed {
+        match run {
+            Some(run) => Missed {
+                last: at,
+                count: run.count + 1,
+                ..run
+            },
+            None => Missed {
+                first: at,
+                last: at,
+                count: 1,
+            },
+        }
+    }
 }
 
 /// What planning ahead assumes beyond the history: the reminders planned so
@@ -240,9 +356,8 @@ impl<'a> Plan<'a> {
                             .ok()?;
                         let gap_after = self
                             .state
-                            .last_reminded
-                            .get(&habit.id)
-                            .copied()
+                            .reminded
+                            .last(&habit.id)
                             .max(assume.previous)
                             .and_then(|last| last.checked_add(*min_gap).ok());
                         let mut at = behind_at.max(gap_after.unwrap_or(Timestamp::MIN));
@@ -270,55 +385,67 @@ impl<'a> Plan<'a> {
     }
 
     /// The reminders due after each habit's cursor up to `now`: per habit
-    /// at most one to show (the latest within `catch_up` of `now`) and a note
-    /// of older ones missed. A habit's cursor is the later of `cursor` and its
-    /// last reminder; with no `cursor` (the daemon just started) it is the
-    /// habit's last reminder, so what was missed while the machine was off is
-    /// counted, or `now - catch_up` for a habit never reminded.
-    pub fn due(&self, cursor: Option<Timestamp>, now: Timestamp) -> Vec<Decision> {
+    /// at most one to show (the latest within `catch_up` of `now`) and one
+    /// note of every other one missed, so each due reminder is accounted for
+    /// exactly once. A habit never reminded, before the daemon's first look,
+    /// looks back as far as `catch_up`.
+    ///
+    /// `on_time_from` is the instant the daemon's timer was armed for when
+    /// it is the timer that woke it: a reminder fired by its own timer is on
+    /// time, however short `catch_up` (the timer fires a little after the
+    /// instant, and `catch_up = "0s"` must not skip it).
+    pub fn due(&self, now: Timestamp, on_time_from: Option<Timestamp>) -> Vec<Decision> {
         let mut decisions = Vec::new();
         let recent_from = now
             .checked_sub(self.config.catch_up)
-            .unwrap_or(Timestamp::MIN);
+            .unwrap_or(Timestamp::MIN)
+            .min(on_time_from.unwrap_or(Timestamp::MAX));
         for habit in &self.config.habits {
-            let last = self.state.last_reminded.get(&habit.id).copied();
-            let start = match (cursor, last) {
-                (Some(cursor), Some(last)) => cursor.max(last),
-                (Some(cursor), None) => cursor,
-                (None, Some(last)) => last,
-                (None, None) => recent_from,
-            };
+            let start = self.state.reminded.start(&habit.id).unwrap_or(recent_from);
             // Older than catch-up: only counted, and the count is bounded, so
             // a one-second schedule after a month away stays cheap.
-            let missed = self.count_between(habit, start, recent_from.min(now));
-            if let Some((first, count)) = missed {
-                decisions.push(Decision::Missed {
-                    habit: habit.id.clone(),
-                    first,
-                    count,
-                });
-            }
-            // Within catch-up: the latest one is shown.
+            let old = self.count_between(habit, start, recent_from.min(now));
+            // Within catch-up: the latest one is shown, the others counted.
             let mut at = start.max(
                 recent_from
                     .checked_sub(SignedDuration::from_nanos(1))
                     .unwrap_or(recent_from),
             );
-            let mut latest_recent = None;
+            let mut recent: Option<Missed> = None;
+            let mut latest = None;
             for _ in 0..SCAN_LIMIT {
                 let assume = Assume {
                     done: 0,
-                    previous: latest_recent,
+                    previous: latest,
                 };
                 match self.next_for(habit, at, assume) {
                     Some(next) if next <= now => {
+                        if let Some(passed) = latest {
+                            recent = Some(Missed::add(recent, passed));
+                        }
                         at = next;
-                        latest_recent = Some(next);
+                        latest = Some(next);
                     }
                     _ => break,
                 }
             }
-            if let Some(at) = latest_recent {
+            let missed = match (old, recent) {
+                (Some(old), Some(recent)) => Some(Missed {
+                    first: old.first,
+                    last: recent.last,
+                    count: old.count + recent.count,
+                }),
+                (one, other) => one.or(other),
+            };
+            if let Some(Missed { first, last, count }) = missed {
+                decisions.push(Decision::Missed {
+                    habit: habit.id.clone(),
+                    first,
+                    last,
+                    count,
+                });
+            }
+            if let Some(at) = latest {
                 decisions.push(Decision::Show(Occurrence {
                     habit: habit.id.clone(),
                     at,
@@ -328,15 +455,10 @@ impl<'a> Plan<'a> {
         decisions
     }
 
-    /// The first of `habit`'s reminders in `(after, before)` and how many
-    /// there are (up to a bound), if any.
-    fn count_between(
-        &self,
-        habit: &Habit,
-        after: Timestamp,
-        before: Timestamp,
-    ) -> Option<(Timestamp, usize)> {
-        let mut found: Option<(Timestamp, usize)> = None;
+    /// `habit`'s reminders in `(after, before)`, if any (counted up to a
+    /// bound).
+    fn count_between(&self, habit: &Habit, after: Timestamp, before: Timestamp) -> Option<Missed> {
+        let mut found: Option<Missed> = None;
         let mut at = after;
         for _ in 0..SCAN_LIMIT {
             let assume = Assume {
@@ -346,7 +468,7 @@ impl<'a> Plan<'a> {
             match self.next_for(habit, at, assume) {
                 Some(next) if next < before => {
                     at = next;
-                    found.get_or_insert((next, 0)).1 += 1;
+                    found = Some(Missed::add(found, next));
                 }
                 _ => break,
             }
@@ -354,11 +476,11 @@ impl<'a> Plan<'a> {
         found
     }
 
-    fn habit_cursor(&self, habit: &Habit, cursor: Timestamp) -> Timestamp {
+    fn habit_cursor(&self, habit: &Habit, after: Timestamp) -> Timestamp {
         self.state
-            .last_reminded
-            .get(&habit.id)
-            .map_or(cursor, |&last| last.max(cursor))
+            .reminded
+            .last(&habit.id)
+            .map_or(after, |last| last.max(after))
     }
 
     /// The first reminder of any habit after `after` (or after the habit's
@@ -494,6 +616,13 @@ goal = { minutes = 20 }
         }
     }
 
+    /// `state` with every habit looked at up to `through`.
+    fn looked(state: &State, through: &str) -> State {
+        let mut state = state.clone();
+        state.reminded.looked_through(ts(through));
+        state
+    }
+
     fn with(mut e: Event, f: impl FnOnce(&mut NewEvent)) -> Event {
         f(&mut e.event);
         e
@@ -528,11 +657,10 @@ goal = { minutes = 20 }
     fn on_time_wake_shows_what_is_due() {
         let c = config();
         let state = State::default();
+        let mut state = state;
+        state.reminded.looked_through(ts("2026-11-26T12:00:00Z"));
         let plan = Plan::new(&c, &state);
-        let d = plan.due(
-            Some(ts("2026-11-26T12:00:00Z")),
-            ts("2026-11-26T12:30:00.001Z"),
-        );
+        let d = plan.due(ts("2026-11-26T12:30:00.001Z"), None);
         assert_eq!(
             d,
             [
@@ -552,24 +680,27 @@ goal = { minutes = 20 }
         let state = State::default();
         // Asleep from 10:05 to 13:10: water's 11:00 and 12:00 are too old, 13:00 is
         // 10 minutes late; the 12:30 habits are 40 minutes late.
-        let d =
-            Plan::new(&c, &state).due(Some(ts("2026-11-26T10:05:00Z")), ts("2026-11-26T13:10:00Z"));
+        let d = Plan::new(&c, &looked(&state, "2026-11-26T10:05:00Z"))
+            .due(ts("2026-11-26T13:10:00Z"), None);
         assert_eq!(
             d,
             [
                 Decision::Missed {
                     habit: "stretch".into(),
                     first: ts("2026-11-26T12:30:00Z"),
+                    last: ts("2026-11-26T12:30:00Z"),
                     count: 1
                 },
                 Decision::Missed {
                     habit: "walk".into(),
                     first: ts("2026-11-26T12:30:00Z"),
+                    last: ts("2026-11-26T12:30:00Z"),
                     count: 1
                 },
                 Decision::Missed {
                     habit: "water".into(),
                     first: ts("2026-11-26T11:00:00Z"),
+                    last: ts("2026-11-26T12:00:00Z"),
                     count: 2
                 },
                 Decision::Show(occ("water", "2026-11-26T13:00:00Z")),
@@ -589,7 +720,7 @@ goal = { minutes = 20 }
             Kind::Reminded,
         )];
         let state = State::fold(&events, None);
-        let d = Plan::new(&c, &state).due(None, ts("2026-11-26T13:10:00Z"));
+        let d = Plan::new(&c, &state).due(ts("2026-11-26T13:10:00Z"), None);
         let water: Vec<&Decision> = d
             .iter()
             .filter(|d| {
@@ -603,6 +734,7 @@ goal = { minutes = 20 }
                 &Decision::Missed {
                     habit: "water".into(),
                     first: ts("2026-11-26T10:00:00Z"),
+                    last: ts("2026-11-26T12:00:00Z"),
                     count: 3
                 },
                 &Decision::Show(occ("water", "2026-11-26T13:00:00Z")),
@@ -621,9 +753,87 @@ goal = { minutes = 20 }
         let c = config();
         let state = State::default();
         assert!(
-            Plan::new(&c, &state)
-                .due(Some(ts("2026-11-26T13:00:00Z")), ts("2026-11-26T11:00:00Z"))
+            Plan::new(&c, &looked(&state, "2026-11-26T13:00:00Z"))
+                .due(ts("2026-11-26T11:00:00Z"), None)
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_clock_set_back_is_rewound_and_reminders_resume_at_their_true_times() {
+        let c = config();
+        // The clock ran ahead to 16:05 and water was reminded at 16:00; NTP
+        // then set it back to 10:30.
+        let mut state = State::fold(
+            &[event(
+                1,
+                "2026-11-26T16:00:00Z",
+                Some("water"),
+                Kind::Reminded,
+            )],
+            None,
+        );
+        state.reminded.looked_through(ts("2026-11-26T16:05:00Z"));
+        assert!(state.reminded.rewind(ts("2026-11-26T10:30:00Z")));
+        assert!(!state.reminded.rewind(ts("2026-11-26T10:30:00Z")));
+        let plan = Plan::new(&c, &state);
+        // Nothing at or before the corrected now comes again...
+        assert!(plan.due(ts("2026-11-26T10:30:00Z"), None).is_empty());
+        // ...and 11:00 comes at 11:00, not at 16:00's successor.
+        assert_eq!(
+            plan.next_wake(ts("2026-11-26T10:30:00Z")),
+            Some(occ("water", "2026-11-26T11:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn every_reminder_in_the_catch_up_window_is_shown_or_counted_missed() {
+        let mut c = config();
+        c.catch_up = SignedDuration::from_hours(3);
+        // Asleep from 09:30 to 12:10: 10:00 and 11:00 are missed, 12:00 shown.
+        let state = looked(&State::default(), "2026-11-26T09:30:00Z");
+        let d = Plan::new(&c, &state).due(ts("2026-11-26T12:10:00Z"), None);
+        let water: Vec<_> = d
+            .into_iter()
+            .filter(|d| match d {
+                Decision::Show(o) => o.habit == "water",
+                Decision::Missed { habit, .. } => habit == "water",
+            })
+            .collect();
+        assert_eq!(
+            water,
+            [
+                Decision::Missed {
+                    habit: "water".into(),
+                    first: ts("2026-11-26T10:00:00Z"),
+                    last: ts("2026-11-26T11:00:00Z"),
+                    count: 2
+                },
+                Decision::Show(occ("water", "2026-11-26T12:00:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reminder_fired_by_its_own_timer_is_on_time_even_with_no_catch_up() {
+        let mut c = config();
+        c.catch_up = SignedDuration::ZERO;
+        let state = looked(&State::default(), "2026-11-26T12:45:00Z");
+        let plan = Plan::new(&c, &state);
+        let fired = ts("2026-11-26T13:00:00.000050Z");
+        assert_eq!(
+            plan.due(fired, Some(ts("2026-11-26T13:00:00Z"))),
+            [Decision::Show(occ("water", "2026-11-26T13:00:00Z"))]
+        );
+        // Woken by something else (a resume from suspend), it is late.
+        assert_eq!(
+            plan.due(fired, None),
+            [Decision::Missed {
+                habit: "water".into(),
+                first: ts("2026-11-26T13:00:00Z"),
+                last: ts("2026-11-26T13:00:00Z"),
+                count: 1
+            }]
         );
     }
 
@@ -631,8 +841,8 @@ goal = { minutes = 20 }
     fn a_clock_set_forward_does_not_burst() {
         let c = config();
         let state = State::default();
-        let d =
-            Plan::new(&c, &state).due(Some(ts("2026-11-26T09:30:00Z")), ts("2026-11-27T09:05:00Z"));
+        let d = Plan::new(&c, &looked(&state, "2026-11-26T09:30:00Z"))
+            .due(ts("2026-11-27T09:05:00Z"), None);
         let shown: Vec<_> = d
             .iter()
             .filter(|d| matches!(d, Decision::Show(_)))
@@ -653,8 +863,8 @@ goal = { minutes = 20 }
             Kind::Reminded,
         )];
         let state = State::fold(&events, None);
-        let d =
-            Plan::new(&c, &state).due(Some(ts("2026-11-26T12:20:00Z")), ts("2026-11-26T12:31:00Z"));
+        let d = Plan::new(&c, &looked(&state, "2026-11-26T12:20:00Z"))
+            .due(ts("2026-11-26T12:31:00Z"), None);
         assert_eq!(d, [Decision::Show(occ("walk", "2026-11-26T12:30:00Z"))]);
     }
 

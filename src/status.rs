@@ -66,6 +66,44 @@ pub fn unit(habit: &Habit) -> &str {
     }
 }
 
+/// How far a count habit is on one day: the one place progress is counted
+/// and worded (`3/8 glasses`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Done so far.
+    pub done: i64,
+    /// The day's goal.
+    pub goal: u32,
+    /// What is counted.
+    pub unit: String,
+}
+
+impl Progress {
+    /// `habit`'s progress on `date`, for count goals (minute goals are done
+    /// in one go, and have none to show).
+    pub fn of(habit: &Habit, state: &State, date: jiff::civil::Date) -> Option<Progress> {
+        match &habit.goal {
+            Goal::Count { count, unit } => Some(Progress {
+                done: state.total(&habit.id, date),
+                goal: *count,
+                unit: unit.clone(),
+            }),
+            Goal::Minutes(_) => None,
+        }
+    }
+
+    /// Whether the goal is met.
+    pub fn met(&self) -> bool {
+        self.done >= i64::from(self.goal)
+    }
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{} {}", self.done, self.goal, self.unit)
+    }
+}
+
 /// Builds the report.
 pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> Status {
     let tz = &config.timezone;

@@ -292,6 +292,13 @@ const LAST_PAUSE_CHANGE: &str = select_events!("WHERE kind IN (?1, ?2) ORDER BY 
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The (device, inode) of the file opened.
+    identity: Option<(u64, u64)>,
+}
+
+fn identity_of(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Runs `step`, retrying while SQLite answers SQLITE_BUSY, for as long as
@@ -336,6 +343,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            identity: identity_of(path),
         };
         // Refuse a newer database before touching it, journal mode included.
         let up_to_date = next_step(path, store.user_version()?)?.is_none();
@@ -368,6 +376,28 @@ impl Store {
         self.conn
             .busy_timeout(timeout)
             .map_err(|e| sqlite_error(&self.path, e))
+    }
+
+    /// The file a writer other than the daemon touches after writing, so a
+    /// running daemon (watching only that file) reads the history again —
+    /// its own writes never wake it.
+    pub fn change_marker(path: &Path) -> PathBuf {
+        path.with_extension("changed")
+    }
+
+    /// Tells a running daemon the history changed (see
+    /// [`Store::change_marker`]). Best effort: the events are recorded
+    /// either way, and a daemon reads them at its next start at the latest.
+    pub fn announce_change(&self) {
+        if let Err(e) = std::fs::write(Store::change_marker(&self.path), b"") {
+            log::debug!("cannot touch the history's change marker: {e}");
+        }
+    }
+
+    /// Whether the file this store has open is still the one at its path:
+    /// not deleted, moved away or replaced since it was opened.
+    pub fn is_at_its_path(&self) -> bool {
+        self.identity.is_some() && identity_of(&self.path) == self.identity
     }
 
     /// The database file.

@@ -135,8 +135,10 @@ pub(super) fn send(explicit: Option<&Path>, request: Request) -> anyhow::Result<
     };
     let mut store = super::open_store()?;
     match history::apply(&mut store, &config, &command, Source::Cli, now) {
-        Ok(message) => {
-            println!("{message}");
+        Ok(applied) => {
+            // A daemon not reachable on this bus may still use this history.
+            store.announce_change();
+            println!("{}", applied.message);
             Ok(Exit::Success)
         }
         Err(ApplyError::Rejected(r)) => Err(UsageError(r.0).into()),

@@ -1,20 +1,25 @@
-//! The daemon: one loop that sleeps until the next reminder is due, shows it,
-//! and plans again.
+//! The daemon's shell: turns the outside world into [`Input`]s for the
+//! [`Core`], and the core's [`Effect`]s into I/O.
 //!
-//! Like mini-redis's expiry task: compute the next deadline, then wait on
-//! "the deadline came" vs "something changed" vs "shutdown". Everything it
-//! reacts to is an event — the wall-clock timer, a D-Bus request, a button on
-//! a notification, a delivery result, a save of the config file, SIGHUP, the
-//! shutdown future — and there is no periodic tick, so an idle daemon does
-//! not wake. What to show is decided by [`crate::plan`] from the config and
-//! the history; this module carries the decisions out and records them.
+//! Like mini-redis's expiry task, it is one loop: wait for the next thing to
+//! happen — the wall-clock timer, a D-Bus request, a button or a delivery
+//! result, the history thread's answer, a save of the config, a change of
+//! the system time zone, another process writing the history, a signal, the
+//! shutdown future — hand it to the core with the time it happened, and
+//! carry out what the core says. There is no periodic tick, so an idle
+//! daemon does not wake. The clock is read in one place, the store is never
+//! called from the loop (see [`recorder`]), and every call to the
+//! notification server has a time limit.
 //!
-//! Faults it rides out: no notification server (reminders are recorded as
-//! undelivered, the next ones tried again), a locked or failing history
-//! (events wait in memory and are written when it works again, on a backoff
-//! timer that exists only while something waits). Losing the session bus
-//! ends it with an error, for the service manager to restart it.
+//! Faults it rides out: no notification server or a hung one (recorded as
+//! undelivered), a locked, failing or deleted history (see [`recorder`]), a
+//! config saved broken, emptied or moved away (the last good one is kept).
+//! Losing the session bus ends it with an error, for the service manager to
+//! restart it. A second daemon for the same history or the same bus refuses
+//! to start (see [`instance`]).
 
+pub mod instance;
+pub mod recorder;
 pub mod sd_notify;
 pub mod timer;
 pub mod watch;
@@ -22,150 +27,119 @@ pub mod watch;
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
-use jiff::{SignedDuration, Timestamp};
-use log::{debug, error, info, warn};
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use jiff::Timestamp;
+use log::{debug, info, warn};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::{mpsc, oneshot};
 
-use crate::command::{self, Command, Request};
-use crate::config::{self, Config, Goal};
-use crate::control::{self, Control, Envelope, Refusal, Reply};
-use crate::event::{Kind, NewEvent, Source};
-use crate::history::{self, ApplyError};
-use crate::notify::{self, Action, ServerEvent};
-use crate::plan::{self, Decision, Occurrence, Plan, State};
-use crate::status;
-use crate::store::{Store, StoreError};
-use crate::timespec::HumanDuration;
+use crate::config::{self, Origin};
+use crate::control::{self, Control, Envelope, Reply};
+use crate::core::{Core, Effect, Input, Reread, Show};
+use crate::notify::{self, ServerEvent};
+use crate::store::Store;
+use instance::Instance;
+use recorder::{Job, Recorder};
 use sd_notify::ServiceManager;
 use timer::{Wake, WallTimer};
-use watch::ConfigWatch;
+use watch::FileWatch;
 
-/// How far ahead the timer is armed when nothing is scheduled at all, so a
-/// clock change still wakes it.
-const IDLE_HORIZON: SignedDuration = SignedDuration::from_hours(24 * 365);
+/// How long the notification server may take to answer before the
+/// reminder counts as undelivered.
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long the daemon's writes wait for another process's lock; longer
-/// locks are waited out by queueing, so reminders are never held up.
-const STORE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+/// How long shutdown waits for the history thread to write what waits,
+/// before spooling it.
+const STOP_WRITE_WAIT: Duration = Duration::from_secs(3);
 
-/// The first wait before writing queued events again; it doubles up to the
-/// longest.
-const RETRY_FIRST: SignedDuration = SignedDuration::from_secs(1);
-const RETRY_MAX: SignedDuration = SignedDuration::from_mins(5);
-
-/// How long shutdown waits for notifications still being sent.
-const SHUTDOWN_SEND_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// How many presses on notifications of unknown id are kept.
-const EARLY_PRESSES: usize = 8;
-
-/// What the tasks around the loop report back to it.
-enum Report {
-    /// The notification for `habit` is on screen with this id.
-    Shown { habit: String, id: u32 },
-    /// It could not be shown.
-    Failed { habit: String, error: String },
-    /// The server reported on one of our notifications.
-    Server(ServerEvent),
-    /// The session bus connection is gone.
-    BusClosed,
-}
-
-/// The daemon's state between wake-ups.
-struct Daemon {
-    config: Config,
-    /// Where to look for the config on reload.
-    explicit_config: Option<PathBuf>,
-    /// The history; `None` while it cannot be opened (it is tried again at
-    /// every wake-up, and reminders go on from the state in memory).
-    store: Option<Store>,
-    store_path: PathBuf,
-    /// Daemon events not yet written (the store was locked or failing).
-    pending: Vec<NewEvent>,
-    /// When to try writing `pending` again, and the wait used.
-    retry: Option<(Timestamp, SignedDuration)>,
-    /// The last problem with the history that was logged, so a failing store
-    /// is reported once, not at every retry.
-    store_problem: Option<String>,
-    /// Planning state, refreshed from the store at every wake-up.
-    state: State,
-    /// Every reminder due at or before this instant has been handled; `None`
-    /// until the first wake-up, which looks back to each habit's last
-    /// reminder in the history.
-    cursor: Option<Timestamp>,
-    /// Each habit's notification on screen, which its next one replaces.
-    on_screen: HashMap<String, u32>,
-    /// Presses on notifications whose id is not known yet: the server's
-    /// answer to Notify and a quick press travel to different tasks, so the
-    /// press can come first.
-    early_presses: Vec<(u32, Action)>,
-    /// The connection notifications go out on and button presses come back on.
-    bus: zbus::Connection,
-    /// Whether the "no notification server" warning has been logged since
-    /// the last successful delivery.
-    warned_unreachable: bool,
-    reports: mpsc::UnboundedSender<Report>,
-    /// Notifications on their way to the server; shutdown waits for them.
-    in_flight: tokio::task::JoinSet<()>,
-    /// Whether the plan or progress changed since the last `Changed` signal.
-    changed: bool,
-}
-
-/// Runs the daemon until `shutdown` completes: owns the bus name, serves the
-/// control interface, shows reminders and records them in the history at
-/// `store_path`. A save of the config file or SIGHUP reloads the config
+/// Runs the daemon until `shutdown` completes: owns the data directory's
+/// lock and the bus name, serves the control interface, shows reminders and
+/// records them in the history at `store_path`. A save of the config file,
+/// SIGHUP or a change of the system time zone reads the config again
 /// (`explicit_config`, or the default location). Tells systemd how it is
 /// doing when started by it.
 pub async fn run(
-    config: Config,
+    config: config::Config,
     explicit_config: Option<PathBuf>,
     store_path: PathBuf,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let _instance = Instance::claim(&store_path)?;
     let service = ServiceManager::from_env();
     let result = serve(config, explicit_config, store_path, &service, shutdown).await;
     service.notify("STOPPING=1");
     result
 }
 
+/// Connects to the session bus, serves the control interface and owns the
+/// bus name — never taking it from another owner, never queueing for it.
+async fn connect(requests: mpsc::Sender<Envelope>) -> anyhow::Result<zbus::Connection> {
+    let bus = zbus::connection::Builder::session()
+        .serve_at(control::OBJECT_PATH, Control::new(requests))
+        .build()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot connect to the session bus ({e}); run habitd inside the desktop session, or as the user service (systemctl --user start habitd)"
+            )
+        })?;
+    let flags = zbus::fdo::RequestNameFlags::DO_NOT_QUEUE;
+    match bus
+        .request_name_with_flags(control::BUS_NAME, flags)
+        .await?
+    {
+        zbus::fdo::RequestNameReply::PrimaryOwner | zbus::fdo::RequestNameReply::AlreadyOwner => {
+            Ok(bus)
+        }
+        _ => {
+            let dbus = zbus::fdo::DBusProxy::new(&bus).await?;
+            let pid = match dbus
+                .get_connection_unix_process_id(control::BUS_NAME.try_into()?)
+                .await
+            {
+                Ok(pid) => pid.to_string(),
+                Err(_) => "unknown".to_string(),
+            };
+            anyhow::bail!("habitd is already running as PID {pid} on this session bus")
+        }
+    }
+}
+
 async fn serve(
-    config: Config,
+    config: config::Config,
     explicit_config: Option<PathBuf>,
     store_path: PathBuf,
     service: &ServiceManager,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut timer = WallTimer::new().context("cannot create the wall-clock timer")?;
-    let mut hangups = signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?;
+    let mut signals = Signals::new()?;
     let (requests, mut incoming) = mpsc::channel::<Envelope>(16);
-    let bus = zbus::connection::Builder::session()
-        .name(control::BUS_NAME)
-        .serve_at(control::OBJECT_PATH, Control::new(requests))
-        .build()
-        .await
-        .map_err(|e| match e {
-            zbus::Error::NameTaken => {
-                anyhow::anyhow!("another habitd is already running on this session bus")
-            }
-            other => anyhow::Error::new(other).context("cannot connect to the session bus"),
-        })?;
-    let (reports, mut reported) = mpsc::unbounded_channel();
+    let bus = connect(requests).await?;
+    let (inputs, mut answered) = mpsc::unbounded_channel();
+    let (bus_lost, mut lost) = oneshot::channel::<()>();
     let server_events = notify::subscribe(&bus)
         .await
         .context("cannot subscribe to the notification server's signals")?;
-    let forward_to = reports.clone();
+    let forward_to = inputs.clone();
     tokio::spawn(async move {
         notify::forward(server_events, |event| {
-            // The loop only goes away at shutdown, when reports no longer matter.
-            let _ = forward_to.send(Report::Server(event));
+            // The loop only goes away at shutdown, when events no longer matter.
+            let _ = forward_to.send(match event {
+                ServerEvent::Pressed { id, key } => Input::Pressed { id, key },
+                ServerEvent::Closed { id } => Input::Closed { id },
+            });
         })
         .await;
-        let _ = forward_to.send(Report::BusClosed);
+        let _ = bus_lost.send(());
     });
-    let mut watch = watch_config(explicit_config.as_deref());
+    let recorder = Recorder::start(store_path.clone(), inputs.clone())
+        .context("cannot start the history thread")?;
+    let mut config_watch = watch_config(explicit_config.as_deref());
+    let mut zone_watch = zone_file().and_then(|path| watch_file(&path));
+    let mut history_watch = watch_history(&store_path);
     info!(
         "habitd {} started: {} habits from {}, zone {}, history {}",
         env!("CARGO_PKG_VERSION"),
@@ -174,138 +148,266 @@ async fn serve(
         config.timezone_name(),
         store_path.display()
     );
-    let mut daemon = Daemon {
-        // Reminders due before the start (the machine was off, or the service
-        // restarted) are caught up like those missed in suspend; ones already
-        // shown are known from the history.
-        cursor: None,
-        config,
+    let mut core = Core::new(config);
+    let mut shell = Shell {
+        bus,
+        recorder,
+        service,
         explicit_config,
-        store: None,
-        store_path,
-        pending: Vec::new(),
-        retry: None,
-        store_problem: None,
-        state: State::default(),
-        on_screen: HashMap::new(),
-        early_presses: Vec::new(),
-        bus: bus.clone(),
-        warned_unreachable: false,
-        reports,
-        in_flight: tokio::task::JoinSet::new(),
-        changed: true,
+        inputs,
+        replies: HashMap::new(),
+        next_reply: 0,
+        sends: tokio::task::JoinSet::new(),
     };
-    let mut ready = false;
-    let mut last_status = String::new();
+    shell.perform(core.step(Input::Start, Timestamp::now()), &core, &mut timer)?;
     tokio::pin!(shutdown);
     let outcome = loop {
-        let now = Timestamp::now();
-        daemon.refresh(now);
-        daemon.flush(now);
-        let next = daemon.handle_due(now);
-        let mut wake_at = next.as_ref().map_or_else(
-            || now.checked_add(IDLE_HORIZON).unwrap_or(Timestamp::MAX),
-            |o| o.at,
-        );
-        if let Some((retry_at, _)) = daemon.retry {
-            wake_at = wake_at.min(retry_at);
-        }
-        let status = match &next {
-            Some(o) => format!(
-                "next: {} at {}",
-                o.habit,
-                daemon
-                    .config
-                    .timezone
-                    .to_datetime(o.at)
-                    .strftime("%a %H:%M:%S")
-            ),
-            None => "no reminder scheduled".to_string(),
-        };
-        if status != last_status {
-            debug!("{status}");
-            service.notify(&format!("STATUS={status}"));
-            last_status = status;
-        }
-        if !ready {
-            // The bus name is owned and the first plan made.
-            service.notify("READY=1");
-            ready = true;
-        }
-        timer
-            .arm(wake_at)
-            .context("cannot arm the wall-clock timer")?;
-        if std::mem::take(&mut daemon.changed)
-            && let Err(e) = control::emit_changed(&bus).await
-        {
-            debug!("cannot emit Changed: {e}");
-        }
-        tokio::select! {
-            wake = timer.wait() => {
-                if wake.context("wall-clock timer failed")? == Wake::ClockChanged {
-                    info!("the system clock changed; planning again");
-                }
-            }
-            Some(report) = reported.recv() => {
-                if let Report::BusClosed = report {
-                    break Err(anyhow::anyhow!(
-                        "lost the connection to the session bus; exiting so the service manager can restart habitd"
-                    ));
-                }
-                daemon.on_report(report);
-            }
+        let input = tokio::select! {
+            wake = timer.wait() => match wake.context("wall-clock timer failed")? {
+                Wake::Due => Input::Timer,
+                Wake::ClockChanged => Input::ClockSet,
+            },
+            Some(input) = answered.recv() => input,
             Some(envelope) = incoming.recv() => {
-                let reply = daemon.on_request(&envelope.request, service);
-                // The caller may have given up waiting; nothing to do then.
-                let _ = envelope.reply.send(reply);
+                shell.next_reply += 1;
+                shell.replies.insert(shell.next_reply, envelope.reply);
+                Input::Request { reply_to: shell.next_reply, request: envelope.request }
             }
-            _ = hangups.recv() => {
-                daemon.reload(service);
+            _ = signals.hangup.recv() => {
+                info!("SIGHUP: reading the config again");
+                shell.read_config(None)
             }
-            saved = config_saved(&mut watch) => {
-                if let Err(e) = saved {
-                    warn!("stopped watching the config file: {e}; SIGHUP still reloads it");
-                    watch = None;
-                } else {
-                    info!("the config file was saved; reloading");
-                    daemon.reload(service);
+            _ = signals.user1.recv() => {
+                info!("ignoring SIGUSR1 (SIGHUP reloads the config, SIGTERM stops habitd)");
+                continue;
+            }
+            _ = signals.user2.recv() => {
+                info!("ignoring SIGUSR2 (SIGHUP reloads the config, SIGTERM stops habitd)");
+                continue;
+            }
+            changed = changed(&mut config_watch) => {
+                if stopped_watching(changed, &mut config_watch, "the config file") {
+                    continue;
                 }
+                info!("the config file was saved; reading it again");
+                shell.read_config(None)
             }
-            // Finished sends are reaped as they end; each already reported.
-            Some(_) = daemon.in_flight.join_next(), if !daemon.in_flight.is_empty() => {}
+            changed = changed(&mut zone_watch) => {
+                if stopped_watching(changed, &mut zone_watch, "the system time zone") {
+                    continue;
+                }
+                info!("the system time zone changed; planning again");
+                shell.read_config(None)
+            }
+            changed = changed(&mut history_watch) => {
+                if stopped_watching(changed, &mut history_watch, "the history's change marker") {
+                    continue;
+                }
+                debug!("another process wrote the history; reading it again");
+                Input::HistoryChanged
+            }
+            // Finished sends are reaped as they end; each already answered.
+            Some(_) = shell.sends.join_next(), if !shell.sends.is_empty() => continue,
+            _ = &mut lost => break Err(anyhow::anyhow!(
+                "lost the connection to the session bus; exiting so the service manager can restart habitd"
+            )),
             () = &mut shutdown => break Ok(()),
-        }
+        };
+        shell.perform(core.step(input, Timestamp::now()), &core, &mut timer)?;
     };
-    // A reminder recorded as shown should reach the screen: give sends
-    // under way a moment to finish.
-    let sending = async { while daemon.in_flight.join_next().await.is_some() {} };
-    if tokio::time::timeout(SHUTDOWN_SEND_WAIT, sending)
-        .await
-        .is_err()
-    {
-        warn!("stopping with a notification still on its way to the server");
+    // A reminder being sent ends as shown or undelivered: every send has its
+    // time limit, so this wait is bounded.
+    while core.is_sending() {
+        match tokio::time::timeout(NOTIFY_TIMEOUT * 2, answered.recv()).await {
+            Ok(Some(input @ Input::Delivered { .. })) => {
+                shell.perform(core.step(input, Timestamp::now()), &core, &mut timer)?;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
     }
-    // Whatever is still queued gets one last chance to be written.
-    daemon.retry = None;
-    daemon.flush(Timestamp::now());
-    if !daemon.pending.is_empty() {
-        error!(
-            "{} event(s) could not be written to {}",
-            daemon.pending.len(),
-            daemon.store_path.display()
-        );
-    }
+    shell.recorder.stop(STOP_WRITE_WAIT);
     info!("habitd stopping");
     outcome
 }
 
-/// Watches the config file the daemon would load, if its directory exists.
-fn watch_config(explicit: Option<&Path>) -> Option<ConfigWatch> {
+/// The signals the daemon handles besides SIGTERM and SIGINT (which end it,
+/// through the shutdown future). SIGUSR1 and SIGUSR2 would otherwise kill it
+/// silently.
+struct Signals {
+    hangup: Signal,
+    user1: Signal,
+    user2: Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).with_context(|| format!("cannot listen for {name}"))
+        };
+        Ok(Signals {
+            hangup: listen(SignalKind::hangup(), "SIGHUP")?,
+            user1: listen(SignalKind::user_defined1(), "SIGUSR1")?,
+            user2: listen(SignalKind::user_defined2(), "SIGUSR2")?,
+        })
+    }
+}
+
+/// The I/O ends the core's effects are carried out on.
+struct Shell<'s> {
+    bus: zbus::Connection,
+    recorder: Recorder,
+    service: &'s ServiceManager,
+    explicit_config: Option<PathBuf>,
+    /// Where answers from the history thread and from sends come back.
+    inputs: mpsc::UnboundedSender<Input>,
+    /// D-Bus callers waiting for an answer.
+    replies: HashMap<u64, oneshot::Sender<Reply>>,
+    next_reply: u64,
+    /// Notifications on their way to the server.
+    sends: tokio::task::JoinSet<()>,
+}
+
+impl Shell<'_> {
+    fn perform(
+        &mut self,
+        effects: Vec<Effect>,
+        core: &Core,
+        timer: &mut WallTimer,
+    ) -> anyhow::Result<()> {
+        let mut changed = false;
+        for effect in effects {
+            match effect {
+                Effect::Arm(at) => timer.arm(at).context("cannot arm the wall-clock timer")?,
+                Effect::Show(show) => self.show(show, core),
+                Effect::Record(events) => self.recorder.send(Job::Record(events)),
+                Effect::Apply {
+                    ticket,
+                    command,
+                    source,
+                } => self.recorder.send(Job::Apply {
+                    ticket,
+                    command,
+                    source,
+                    config: Box::new(core.config().clone()),
+                    now: Timestamp::now(),
+                }),
+                Effect::Load => self.recorder.send(Job::Load {
+                    config: Box::new(core.config().clone()),
+                    now: Timestamp::now(),
+                }),
+                Effect::ReadConfig { reply_to } => {
+                    let input = self.read_config(reply_to);
+                    let _ = self.inputs.send(input);
+                }
+                Effect::Reply { to, reply } => {
+                    if let Some(caller) = self.replies.remove(&to) {
+                        // The caller may have given up waiting; nothing to do then.
+                        let _ = caller.send(reply);
+                    }
+                }
+                Effect::Changed => changed = true,
+                Effect::Status(status) => self.service.notify(&format!("STATUS={status}")),
+                Effect::Ready => self.service.notify("READY=1"),
+            }
+        }
+        if changed {
+            let bus = self.bus.clone();
+            // Sent from a task: a bus slow to take it must not hold the loop.
+            self.sends.spawn(async move {
+                if let Err(e) = control::emit_changed(&bus).await {
+                    debug!("cannot emit Changed: {e}");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends a notification without blocking the loop; its fate comes back
+    /// as [`Input::Delivered`], within [`NOTIFY_TIMEOUT`].
+    fn show(&mut self, show: Show, core: &Core) {
+        let Some(habit) = core.config().habit(&show.habit) else {
+            return;
+        };
+        let notification = notify::notification(habit, show.day, &show.content);
+        let bus = self.bus.clone();
+        let inputs = self.inputs.clone();
+        self.sends.spawn(async move {
+            let sent = notify::show(&bus, &notification, show.replaces);
+            let outcome = match tokio::time::timeout(NOTIFY_TIMEOUT, sent).await {
+                Ok(Ok(id)) => Ok(id),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!(
+                    "the notification server did not answer within {}s",
+                    NOTIFY_TIMEOUT.as_secs()
+                )),
+            };
+            let _ = inputs.send(Input::Delivered {
+                ticket: show.ticket,
+                outcome,
+            });
+        });
+    }
+
+    /// Reads the config again, as systemd is told; the system time zone is
+    /// looked up afresh, not taken from jiff's cache.
+    fn read_config(&self, reply_to: Option<u64>) -> Input {
+        self.service.reloading();
+        jiff::tz::reset_system_time_zone_cache();
+        let origin = config::locate(self.explicit_config.as_deref());
+        let empty = matches!(&origin, Origin::File(path)
+            if std::fs::metadata(path).is_ok_and(|m| m.len() == 0));
+        let outcome = if empty {
+            Reread::Empty
+        } else {
+            match config::load(&origin) {
+                Ok(config) => Reread::Loaded(config),
+                Err(e) => Reread::Failed(e),
+            }
+        };
+        self.service.notify("READY=1");
+        Input::ConfigRead { reply_to, outcome }
+    }
+}
+
+/// Watches the config file the daemon would load (also while the built-in
+/// one is used, so a config created later is picked up).
+fn watch_config(explicit: Option<&Path>) -> Option<FileWatch> {
     let path = match config::locate(explicit) {
-        config::Origin::File(path) => path,
-        config::Origin::Builtin => config::default_path()?,
+        Origin::File(path) => path,
+        Origin::Builtin => config::default_path()?,
     };
-    match ConfigWatch::new(&path) {
+    watch_file(&path)
+}
+
+/// Watches the marker other writers of the history touch (see
+/// [`Store::change_marker`]); made first, so the watch is on the file itself
+/// and the daemon's own writes beside it never wake it.
+fn watch_history(store_path: &Path) -> Option<FileWatch> {
+    let marker = Store::change_marker(store_path);
+    if !marker.exists()
+        && let Err(e) = std::fs::write(&marker, b"")
+    {
+        debug!("cannot create {}: {e}", marker.display());
+    }
+    watch_file(&marker)
+}
+
+/// The file naming the system time zone, unless `TZ` names a zone outright
+/// (then the zone cannot change under a running process).
+fn zone_file() -> Option<PathBuf> {
+    match std::env::var_os("TZ") {
+        None => Some(PathBuf::from("/etc/localtime")),
+        Some(tz) => {
+            let tz = PathBuf::from(tz);
+            let path = tz.strip_prefix(":").unwrap_or(&tz);
+            path.is_absolute().then(|| path.to_path_buf())
+        }
+    }
+}
+
+fn watch_file(path: &Path) -> Option<FileWatch> {
+    match FileWatch::new(path) {
         Ok(watch) => Some(watch),
         Err(e) => {
             debug!("not watching {} for changes: {e}", path.display());
@@ -314,371 +416,26 @@ fn watch_config(explicit: Option<&Path>) -> Option<ConfigWatch> {
     }
 }
 
-/// Waits for a save of the config, or forever without a watch.
-async fn config_saved(watch: &mut Option<ConfigWatch>) -> std::io::Result<()> {
+/// Waits for a change, or forever without a watch.
+async fn changed(watch: &mut Option<FileWatch>) -> std::io::Result<()> {
     match watch {
-        Some(watch) => watch.saved().await,
+        Some(watch) => watch.changed().await,
         None => std::future::pending().await,
     }
 }
 
-/// The history in `slot`, opening the one at `path` if none is open yet.
-fn open_store<'s>(slot: &'s mut Option<Store>, path: &Path) -> Result<&'s mut Store, StoreError> {
-    let store = match slot.take() {
-        Some(store) => store,
-        None => {
-            let store = Store::open(path)?;
-            store.set_busy_timeout(STORE_LOCK_WAIT)?;
-            store
-        }
-    };
-    Ok(slot.insert(store))
-}
-
-impl Daemon {
-    /// Logs a problem with the history once, until it goes away.
-    fn store_trouble(&mut self, what: &str, error: &StoreError) {
-        let problem = error.to_string();
-        if self.store_problem.as_deref() != Some(problem.as_str()) {
-            error!("cannot {what}: {problem}; reminders go on, and events wait to be written");
-            self.store_problem = Some(problem);
-        }
-        if !matches!(error, StoreError::Locked { .. }) {
-            // Open it afresh next time: the file may be replaced or repaired.
-            self.store = None;
-        }
-    }
-
-    /// Reads the planning state from the store; on failure keeps the last.
-    fn refresh(&mut self, now: Timestamp) {
-        let loaded = open_store(&mut self.store, &self.store_path)
-            .and_then(|store| history::load_state(store, &self.config, now));
-        match loaded {
-            Ok(mut state) => {
-                // Queued reminders count as handled too.
-                for event in &self.pending {
-                    if let Some(habit) = &event.habit {
-                        let last = state.last_reminded.entry(habit.clone()).or_insert(event.at);
-                        *last = (*last).max(event.at);
-                    }
-                }
-                if state != self.state {
-                    self.changed = true;
-                }
-                self.state = state;
-            }
-            Err(e) => self.store_trouble("read the history", &e),
-        }
-    }
-
-    /// Writes queued events, unless waiting to retry; on failure waits longer.
-    fn flush(&mut self, now: Timestamp) {
-        if self.pending.is_empty() || self.retry.is_some_and(|(at, _)| now < at) {
-            return;
-        }
-        let pending = std::mem::take(&mut self.pending);
-        let written = open_store(&mut self.store, &self.store_path)
-            .and_then(|store| store.append_all(&pending));
-        match written {
-            Ok(_) => {
-                if self.retry.take().is_some() || self.store_problem.take().is_some() {
-                    info!(
-                        "the history works again; wrote {} waiting event(s)",
-                        pending.len()
-                    );
-                }
-            }
-            Err(e) => {
-                self.pending = pending;
-                self.store_trouble("write the history", &e);
-                let wait = self
-                    .retry
-                    .map_or(RETRY_FIRST, |(_, wait)| (wait * 2).min(RETRY_MAX));
-                self.retry = Some((now.checked_add(wait).unwrap_or(now), wait));
-            }
-        }
-    }
-
-    /// Shows what is due at `now`, records what was missed, advances the
-    /// cursor and returns the next reminder.
-    fn handle_due(&mut self, now: Timestamp) -> Option<Occurrence> {
-        let decisions = Plan::new(&self.config, &self.state).due(self.cursor, now);
-        for decision in decisions {
-            match decision {
-                Decision::Show(occurrence) => self.remind(occurrence, now),
-                Decision::Missed {
-                    habit,
-                    first,
-                    count,
-                } => {
-                    info!(
-                        "skipped {count} reminder(s) of {habit} from {}: more than {} late",
-                        first.to_zoned_datetime(self.config.timezone.clone()),
-                        HumanDuration(self.config.catch_up)
-                    );
-                    let count = i64::try_from(count).unwrap_or(i64::MAX);
-                    self.record(&habit, Kind::Missed, first, Some(count));
-                }
-            }
-        }
-        let cursor = self.cursor.map_or(now, |cursor| cursor.max(now));
-        self.cursor = Some(cursor);
-        Plan::new(&self.config, &self.state).next_wake(cursor)
-    }
-
-    /// Records a daemon event about `habit` (queued while the store fails),
-    /// and in the in-memory state, so the plan moves on regardless.
-    fn record(&mut self, habit: &str, kind: Kind, at: Timestamp, amount: Option<i64>) {
-        let date = self.config.timezone.to_datetime(at).date();
-        self.pending.push(NewEvent {
-            amount,
-            ..NewEvent::new(at, date, Some(habit), kind, Source::Daemon)
-        });
-        self.flush(Timestamp::now());
-        let last = self
-            .state
-            .last_reminded
-            .entry(habit.to_string())
-            .or_insert(at);
-        *last = (*last).max(at);
-        self.changed = true;
-    }
-
-    fn remind(&mut self, occurrence: Occurrence, now: Timestamp) {
-        let Some(habit) = self.config.habit(&occurrence.habit) else {
-            return;
-        };
-        let late = plan::lateness(&occurrence, now);
-        info!(
-            "reminding {} (due {}, {}ms late)",
-            habit.id,
-            occurrence.at,
-            late.as_millis()
-        );
-        let today = self.config.timezone.to_datetime(now).date();
-        let progress = match &habit.goal {
-            Goal::Count { count, unit } if *count > 1 => Some(format!(
-                "{}/{count} {unit} today",
-                self.state.total(&habit.id, today)
-            )),
-            _ => None,
-        };
-        let notification = notify::reminder(habit, progress.as_deref());
-        let id = habit.id.clone();
-        self.record(&id, Kind::Reminded, occurrence.at, None);
-        self.show(id, notification);
-    }
-
-    /// Shows `notification` for `habit`, replacing the habit's previous one,
-    /// without blocking the loop: sending waits on the bus (or on a server
-    /// being activated), so the result comes back as a report.
-    fn show(&mut self, habit: String, notification: notify_rust::Notification) {
-        let replaces = self.on_screen.get(&habit).copied();
-        let reports = self.reports.clone();
-        let bus = self.bus.clone();
-        self.in_flight.spawn(async move {
-            let report = match notify::show(&bus, &notification, replaces).await {
-                Ok(id) => Report::Shown { habit, id },
-                Err(e) => Report::Failed {
-                    habit,
-                    error: e.to_string(),
-                },
-            };
-            let _ = reports.send(report);
-        });
-    }
-
-    fn on_report(&mut self, report: Report) {
-        match report {
-            Report::Shown { habit, id } => {
-                debug!("notification {id} shown for {habit}");
-                self.warned_unreachable = false;
-                self.on_screen.insert(habit.clone(), id);
-                let (pressed, others) = std::mem::take(&mut self.early_presses)
-                    .into_iter()
-                    .partition(|&(pressed, _)| pressed == id);
-                self.early_presses = others;
-                for (_, action) in pressed {
-                    self.on_button(habit.clone(), action);
-                }
-            }
-            Report::Failed { habit, error } => {
-                if self.warned_unreachable {
-                    debug!("cannot show the reminder for {habit}: {error}");
-                } else {
-                    warn!(
-                        "cannot show the reminder for {habit}: {error}; will try again at the next reminder"
-                    );
-                    self.warned_unreachable = true;
-                }
-                // It was due and is handled: recorded as not delivered, not
-                // shown late when a server comes back.
-                self.record(&habit, Kind::Undelivered, Timestamp::now(), None);
-                self.on_screen.remove(&habit);
-            }
-            Report::Server(ServerEvent::Pressed { id, action }) => match self.habit_on_screen(id) {
-                Some(habit) => self.on_button(habit, action),
-                None => {
-                    // Most likely ours, its id still on the way; presses on
-                    // other programs' notifications just age out.
-                    if self.early_presses.len() == EARLY_PRESSES {
-                        self.early_presses.remove(0);
-                    }
-                    self.early_presses.push((id, action));
-                }
-            },
-            Report::Server(ServerEvent::Closed { id }) => {
-                if let Some(habit) = self.habit_on_screen(id) {
-                    debug!("notification {id} of {habit} closed");
-                    self.on_screen.remove(&habit);
-                }
-            }
-            Report::BusClosed => {}
-        }
-    }
-
-    /// The habit whose notification has this id.
-    fn habit_on_screen(&self, id: u32) -> Option<String> {
-        self.on_screen
-            .iter()
-            .find(|&(_, &shown)| shown == id)
-            .map(|(habit, _)| habit.clone())
-    }
-
-    /// Carries out `command` and records it, as the command line would.
-    fn apply(
-        &mut self,
-        command: &Command,
-        source: Source,
-        now: Timestamp,
-    ) -> Result<String, ApplyError> {
-        let applied = match open_store(&mut self.store, &self.store_path) {
-            Ok(store) => history::apply(store, &self.config, command, source, now),
-            Err(e) => Err(ApplyError::Store(e)),
-        };
-        if let Err(ApplyError::Store(e)) = &applied {
-            self.store_trouble("record a command", e);
-        } else if applied.is_ok() {
-            self.changed = true;
-        }
-        applied
-    }
-
-    /// A button on a notification: the same as the command line would do.
-    fn on_button(&mut self, habit: String, action: Action) {
-        let command = match action {
-            Action::Done => Command::Done {
-                habit: habit.clone(),
-                amount: None,
-                at: None,
-            },
-            Action::Snooze => Command::Snooze {
-                habit: Some(habit.clone()),
-                duration: None,
-            },
-            Action::Skip => Command::Skip {
-                habit: habit.clone(),
-                date: None,
-            },
-        };
-        let now = Timestamp::now();
-        match self.apply(&command, Source::Notification, now) {
-            Ok(message) => info!("from the notification: {message}"),
-            Err(e) => {
-                error!("cannot record {action:?} from the notification of {habit}: {e}");
-                return;
-            }
-        }
-        self.refresh(now);
-        if action == Action::Done {
-            self.show_progress(&habit, now);
-        }
-    }
-
-    /// Replaces a count habit's notification with today's progress.
-    fn show_progress(&mut self, habit: &str, now: Timestamp) {
-        let Some(habit) = self.config.habit(habit) else {
-            return;
-        };
-        let Goal::Count { count, unit } = &habit.goal else {
-            return;
-        };
-        let today = self.config.timezone.to_datetime(now).date();
-        let done = self.state.total(&habit.id, today);
-        let text = format!("{done}/{count} {unit} today");
-        let notification = notify::progress(habit, &text, self.state.met(habit, today));
-        self.show(habit.id.clone(), notification);
-    }
-
-    fn on_request(&mut self, request: &Request, service: &ServiceManager) -> Reply {
-        let now = Timestamp::now();
-        match request {
-            Request::Status => {
-                self.refresh(now);
-                let report = status::build(&self.config, &self.state, now, true);
-                return serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()));
-            }
-            Request::Reload => {
-                return if self.reload(service) {
-                    Ok(format!(
-                        "reloaded {} habits from {}",
-                        self.config.habits.len(),
-                        self.config.origin
-                    ))
-                } else {
-                    Err(Refusal::Invalid(
-                        "the config has errors (see the log, or run `habitd check`); keeping the previous one"
-                            .to_string(),
-                    ))
-                };
-            }
-            _ => {}
-        }
-        let command = match command::from_request(&self.config, request, now) {
-            Ok(Some(command)) => command,
-            Ok(None) => return Err(Refusal::Invalid("nothing to do".to_string())),
-            Err(rejected) => return Err(Refusal::Invalid(rejected.0)),
-        };
-        let reply = self
-            .apply(&command, Source::Dbus, now)
-            .map_err(|e| match e {
-                ApplyError::Rejected(r) => Refusal::Invalid(r.0),
-                ApplyError::Store(s) => Refusal::Failed(s.to_string()),
-            });
-        if let Ok(message) = &reply {
-            info!("{message}");
-        }
-        reply
-    }
-
-    /// Reads the config again; on errors keeps the old one and says so.
-    fn reload(&mut self, service: &ServiceManager) -> bool {
-        service.reloading();
-        let origin = config::locate(self.explicit_config.as_deref());
-        let loaded = config::load(&origin);
-        service.notify("READY=1");
-        match loaded {
-            Ok(config) => {
-                info!(
-                    "reloaded {} habits from {}",
-                    config.habits.len(),
-                    config.origin
-                );
-                // Notifications of removed habits stay on screen but are no
-                // longer replaced.
-                self.on_screen
-                    .retain(|habit, _| config.habit(habit).is_some());
-                self.config = config;
-                self.changed = true;
-                true
-            }
-            Err(e) => {
-                error!("keeping the previous config; the new one has errors:");
-                for line in e.to_string().lines() {
-                    error!("{line}");
-                }
-                false
-            }
+/// Drops a watch that failed, saying so; returns whether it did.
+fn stopped_watching(
+    changed: std::io::Result<()>,
+    watch: &mut Option<FileWatch>,
+    what: &str,
+) -> bool {
+    match changed {
+        Ok(()) => false,
+        Err(e) => {
+            warn!("stopped watching {what}: {e}");
+            *watch = None;
+            true
         }
     }
 }

@@ -1,0 +1,697 @@
+//! The daemon's decisions, as a value.
+//!
+//! [`Core::step`] takes one [`Input`] — the timer went off, the clock was
+//! set, a request came over D-Bus, a button was pressed, a notification was
+//! shown or not, the store answered, the config was read again — and the
+//! instant it happened, and returns the [`Effect`]s to carry out: arm the
+//! timer, show a notification, record events, reply, signal. It never reads
+//! the clock and never touches the bus, the store or the timer, so every rule
+//! of the running daemon is tested here with plain values and made-up
+//! instants. The shell (`daemon/`) only turns the world into inputs and
+//! effects into I/O.
+//!
+//! What it owns: the config in force, the planning state in memory (updated
+//! from the events the daemon itself records; the store is read again only
+//! when another process wrote it), which reminders are behind us (the
+//! [`Cursor`](crate::plan::Cursor)), the notifications on screen, and which
+//! answers are still awaited.
+//!
+//! Each due reminder ends in exactly one record: `missed` when it is decided
+//! not to show it, and `reminded` or `undelivered` once the notification
+//! server has answered (or failed to in time).
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use log::{debug, info, warn};
+
+use crate::command::{self, Action, Command, Request};
+use crate::config::{Config, LoadError, Origin};
+use crate::control::{Refusal, Reply};
+use crate::event::{Kind, NewEvent, Source};
+use crate::history::{Applied, ApplyError};
+use crate::plan::{Decision, Plan, State};
+use crate::status::{self, Progress};
+use crate::timespec::HumanDuration;
+
+/// How long after the instant it was armed for the timer may fire and still
+/// count as on time: the kernel wakes us a little late, and a busy machine
+/// later still.
+const TIMER_GRACE: SignedDuration = SignedDuration::from_secs(2);
+
+/// How far ahead the timer is armed when nothing is scheduled at all, so a
+/// clock change still wakes it.
+const IDLE_HORIZON: SignedDuration = SignedDuration::from_hours(24 * 365);
+
+/// Names one notification being sent, or one command at the store, so its
+/// answer finds what it was for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ticket(u64);
+
+/// Something that happened, for the core to act on.
+#[derive(Debug)]
+pub enum Input {
+    /// The daemon started: the history is to be read before anything else.
+    Start,
+    /// The timer went off.
+    Timer,
+    /// The wall clock was set (by hand, or NTP stepping it).
+    ClockSet,
+    /// A request over D-Bus; the answer goes back as [`Effect::Reply`] with
+    /// the same `reply_to`.
+    Request {
+        /// The shell's name for the waiting caller.
+        reply_to: u64,
+        /// What is asked.
+        request: Request,
+    },
+    /// A button was pressed on notification `id`.
+    Pressed {
+        /// The server's id of the notification.
+        id: u32,
+        /// The button's action key.
+        key: String,
+    },
+    /// The server answered a [`Effect::Show`]: the notification's id, or
+    /// why it is not on screen.
+    Delivered {
+        /// The show it answers.
+        ticket: Ticket,
+        /// The id, or the failure.
+        outcome: Result<u32, String>,
+    },
+    /// Notification `id` went away (expired, dismissed, closed).
+    Closed {
+        /// The server's id of the notification.
+        id: u32,
+    },
+    /// The store carried out an [`Effect::Apply`].
+    Applied {
+        /// The command it answers.
+        ticket: Ticket,
+        /// The confirmation and the state after it, or why not.
+        outcome: Result<Applied, ApplyError>,
+    },
+    /// The store was read for an [`Effect::Load`].
+    Loaded(Result<State, String>),
+    /// Another process wrote the history.
+    HistoryChanged,
+    /// The config was read again for an [`Effect::ReadConfig`].
+    ConfigRead {
+        /// The request to answer, if a D-Bus client asked for the reload.
+        reply_to: Option<u64>,
+        /// What was found.
+        outcome: Reread,
+    },
+}
+
+/// What reading the config again found.
+#[derive(Debug)]
+pub enum Reread {
+    /// A valid config (perhaps the built-in one, if the file is gone).
+    Loaded(Config),
+    /// The file is empty: a save in progress (an editor truncates, then
+    /// writes), not a config without habits.
+    Empty,
+    /// The file could not be read, or is not valid.
+    Failed(LoadError),
+}
+
+/// What the shell must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Arm the wall-clock timer for this instant (replacing any arming).
+    Arm(Timestamp),
+    /// Show a notification; answer with [`Input::Delivered`].
+    Show(Show),
+    /// Append these events to the history, in order.
+    Record(Vec<NewEvent>),
+    /// Carry out `command` in the store; answer with [`Input::Applied`].
+    Apply {
+        /// Names the answer.
+        ticket: Ticket,
+        /// What to record.
+        command: Command,
+        /// Who asked.
+        source: Source,
+    },
+    /// Read the planning state from the store; answer with [`Input::Loaded`].
+    Load,
+    /// Read the config again; answer with [`Input::ConfigRead`].
+    ReadConfig {
+        /// Passed back in the answer.
+        reply_to: Option<u64>,
+    },
+    /// Answer a D-Bus request.
+    Reply {
+        /// The caller, as named in [`Input::Request`].
+        to: u64,
+        /// The answer.
+        reply: Reply,
+    },
+    /// Emit the `Changed` signal: the plan or today's progress changed.
+    Changed,
+    /// Tell the service manager how things stand (`STATUS=`).
+    Status(String),
+    /// Tell the service manager the daemon is ready (once, after the first
+    /// plan).
+    Ready,
+}
+
+/// A notification to show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Show {
+    /// Names the answer.
+    pub ticket: Ticket,
+    /// The habit it is about.
+    pub habit: String,
+    /// The day it is for.
+    pub day: Date,
+    /// A reminder, or the progress after a press of Done.
+    pub content: Content,
+    /// The habit's notification on screen, which it replaces.
+    pub replaces: Option<u32>,
+}
+
+/// What a notification says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// A reminder, with today's progress for count goals of more than one.
+    Reminder(Option<Progress>),
+    /// The progress after a press of Done.
+    Progress(Progress),
+}
+
+/// A notification on its way to the server.
+#[derive(Clone, Copy, Debug)]
+enum Sending {
+    /// A reminder due at this instant, recorded when the server answers.
+    Reminder(Timestamp),
+    /// A progress update, recorded by the command that caused it.
+    Progress,
+}
+
+/// Who is waiting for a command at the store.
+#[derive(Debug)]
+enum Asker {
+    /// A D-Bus caller.
+    Bus(u64),
+    /// A button on the habit's notification `id`.
+    Button {
+        habit: String,
+        action: Action,
+        id: u32,
+    },
+}
+
+/// See the module doc.
+pub struct Core {
+    config: Config,
+    state: State,
+    /// Whether the history has been read once (planning waits for it, so a
+    /// start-up never repeats what was shown before it).
+    loaded: bool,
+    /// The instant the timer is armed for.
+    armed: Option<Timestamp>,
+    next_ticket: u64,
+    sending: HashMap<Ticket, (String, Sending)>,
+    asked: HashMap<Ticket, Asker>,
+    /// Each habit's notification on screen.
+    on_screen: HashMap<String, u32>,
+    /// Whether a failed delivery was warned about since the last success.
+    warned_undelivered: bool,
+    /// The last `STATUS=` sent.
+    status: String,
+    ready: bool,
+}
+
+impl Core {
+    /// A core running `config`; feed it [`Input::Start`] first.
+    pub fn new(config: Config) -> Core {
+        Core {
+            config,
+            state: State::default(),
+            loaded: false,
+            armed: None,
+            next_ticket: 0,
+            sending: HashMap::new(),
+            asked: HashMap::new(),
+            on_screen: HashMap::new(),
+            warned_undelivered: false,
+            status: String::new(),
+            ready: false,
+        }
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The planning state in memory.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Whether notifications are still on their way to the server.
+    pub fn is_sending(&self) -> bool {
+        !self.sending.is_empty()
+    }
+
+    /// The notifications on screen, by id (to close them at shutdown).
+    pub fn on_screen(&self) -> impl Iterator<Item = u32> + '_ {
+        self.on_screen.values().copied()
+    }
+
+    /// Acts on `input`, which happened at `now`.
+    pub fn step(&mut self, input: Input, now: Timestamp) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match input {
+            Input::Start | Input::HistoryChanged => out.push(Effect::Load),
+            Input::Loaded(loaded) => self.on_loaded(loaded, now, &mut out),
+            Input::Timer => {
+                let on_time = self
+                    .armed
+                    .filter(|&armed| armed <= now && now.duration_since(armed) <= TIMER_GRACE);
+                self.plan(now, on_time, &mut out);
+            }
+            Input::ClockSet => {
+                info!("the system clock was set; planning again");
+                self.plan(now, None, &mut out);
+            }
+            Input::Request { reply_to, request } => {
+                self.on_request(reply_to, request, now, &mut out);
+            }
+            Input::Pressed { id, key } => self.on_press(id, &key, now, &mut out),
+            Input::Delivered { ticket, outcome } => self.on_delivered(ticket, outcome, &mut out),
+            Input::Closed { id } => {
+                self.on_screen.retain(|_, &mut shown| shown != id);
+            }
+            Input::Applied { ticket, outcome } => self.on_applied(ticket, outcome, now, &mut out),
+            Input::ConfigRead { reply_to, outcome } => {
+                self.on_config(reply_to, outcome, now, &mut out);
+            }
+        }
+        out
+    }
+
+    fn ticket(&mut self) -> Ticket {
+        self.next_ticket += 1;
+        Ticket(self.next_ticket)
+    }
+
+    fn on_loaded(&mut self, loaded: Result<State, String>, now: Timestamp, out: &mut Vec<Effect>) {
+        match loaded {
+            Ok(mut state) => {
+                // Reminders decided since the read was asked for are not in
+                // it yet (or wait to be written): the later cursor wins.
+                state.reminded.merge(&self.state.reminded);
+                self.take_state(state, out);
+            }
+            // The shell logged it; reminders go on from what is in memory.
+            Err(_) if self.loaded => return,
+            Err(_) => {}
+        }
+        self.loaded = true;
+        self.plan(now, None, out);
+    }
+
+    fn take_state(&mut self, state: State, out: &mut Vec<Effect>) {
+        if state != self.state {
+            self.state = state;
+            out.push(Effect::Changed);
+        }
+    }
+
+    /// Shows what is due at `now`, records what is not shown, and arms the
+    /// timer for the next reminder.
+    fn plan(&mut self, now: Timestamp, on_time: Option<Timestamp>, out: &mut Vec<Effect>) {
+        if !self.loaded {
+            return;
+        }
+        if self.state.reminded.rewind(now) {
+            info!(
+                "the clock is behind reminders already handled (it was set back); reminders resume at their times from now"
+            );
+        }
+        let decisions = Plan::new(&self.config, &self.state).due(now, on_time);
+        let mut missed = Vec::new();
+        for decision in decisions {
+            match decision {
+                Decision::Show(occurrence) => {
+                    self.remind(&occurrence.habit, occurrence.at, now, out)
+                }
+                Decision::Missed {
+                    habit,
+                    first,
+                    last,
+                    count,
+                } => {
+                    info!(
+                        "not showing {count} reminder(s) of {habit} from {} to {}: more than {} late, or followed by a later one",
+                        first.to_zoned_datetime(self.config.timezone.clone()),
+                        last.to_zoned_datetime(self.config.timezone.clone()),
+                        HumanDuration(self.config.catch_up)
+                    );
+                    self.state.reminded.note(&habit, last);
+                    missed.push(NewEvent {
+                        amount: Some(i64::try_from(count).unwrap_or(i64::MAX)),
+                        ..self.event(&habit, Kind::Missed, last)
+                    });
+                }
+            }
+        }
+        if !missed.is_empty() {
+            out.push(Effect::Record(missed));
+            out.push(Effect::Changed);
+        }
+        self.state.reminded.looked_through(now);
+        let today = self.config.timezone.to_datetime(now).date();
+        self.state.forget_before(today.yesterday().unwrap_or(today));
+        let next = Plan::new(&self.config, &self.state).next_wake(now);
+        let wake_at = next.as_ref().map_or_else(
+            || now.checked_add(IDLE_HORIZON).unwrap_or(Timestamp::MAX),
+            |o| o.at,
+        );
+        self.armed = Some(wake_at);
+        out.push(Effect::Arm(wake_at));
+        let status = match &next {
+            Some(o) => format!(
+                "next: {} at {}",
+                o.habit,
+                self.config
+                    .timezone
+                    .to_datetime(o.at)
+                    .strftime("%a %H:%M:%S")
+            ),
+            None => "no reminder scheduled".to_string(),
+        };
+        if status != self.status {
+            debug!("{status}");
+            self.status = status.clone();
+            out.push(Effect::Status(status));
+        }
+        if !self.ready {
+            self.ready = true;
+            out.push(Effect::Ready);
+        }
+    }
+
+    /// A daemon event about `habit` at `at`, dated in the configured zone.
+    fn event(&self, habit: &str, kind: Kind, at: Timestamp) -> NewEvent {
+        let date = self.config.timezone.to_datetime(at).date();
+        NewEvent::new(at, date, Some(habit), kind, Source::Daemon)
+    }
+
+    fn remind(&mut self, habit_id: &str, due: Timestamp, now: Timestamp, out: &mut Vec<Effect>) {
+        let Some(habit) = self.config.habit(habit_id) else {
+            return;
+        };
+        info!(
+            "reminding {} (due {due}, {}ms late)",
+            habit.id,
+            now.duration_since(due).as_millis().max(0)
+        );
+        let day = self.config.timezone.to_datetime(now).date();
+        let progress = Progress::of(habit, &self.state, day).filter(|p| p.goal > 1);
+        self.state.reminded.note(habit_id, due);
+        self.show(
+            habit_id,
+            day,
+            Content::Reminder(progress),
+            Sending::Reminder(due),
+            out,
+        );
+    }
+
+    fn show(
+        &mut self,
+        habit: &str,
+        day: Date,
+        content: Content,
+        sending: Sending,
+        out: &mut Vec<Effect>,
+    ) {
+        let ticket = self.ticket();
+        self.sending.insert(ticket, (habit.to_string(), sending));
+        out.push(Effect::Show(Show {
+            ticket,
+            habit: habit.to_string(),
+            day,
+            content,
+            replaces: self.on_screen.get(habit).copied(),
+        }));
+    }
+
+    fn on_delivered(
+        &mut self,
+        ticket: Ticket,
+        outcome: Result<u32, String>,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some((habit, sending)) = self.sending.remove(&ticket) else {
+            return;
+        };
+        let kind = match outcome {
+            Ok(id) => {
+                debug!("notification {id} shown for {habit}");
+                self.warned_undelivered = false;
+                self.on_screen.insert(habit.clone(), id);
+                Kind::Reminded
+            }
+            Err(error) => {
+                if self.warned_undelivered {
+                    debug!("cannot show the reminder for {habit}: {error}");
+                } else {
+                    warn!(
+                        "cannot show the reminder for {habit}: {error}; will try again at the next reminder"
+                    );
+                    self.warned_undelivered = true;
+                }
+                self.on_screen.remove(&habit);
+                Kind::Undelivered
+            }
+        };
+        if let Sending::Reminder(due) = sending {
+            out.push(Effect::Record(vec![self.event(&habit, kind, due)]));
+        }
+    }
+
+    fn on_press(&mut self, id: u32, key: &str, now: Timestamp, out: &mut Vec<Effect>) {
+        let Some(press) = command::Press::from_key(key) else {
+            return;
+        };
+        // Keys name their habit and day; a bare key (from a notification
+        // shown before keys did) is known by its id.
+        let (habit, day) = match press.target {
+            Some(target) => target,
+            None => match self.on_screen.iter().find(|&(_, &shown)| shown == id) {
+                Some((habit, _)) => (habit.clone(), self.config.timezone.to_datetime(now).date()),
+                None => {
+                    debug!("a press on notification {id}, not one of habitd's on screen");
+                    return;
+                }
+            },
+        };
+        if self.config.habit(&habit).is_none() {
+            info!("a button for {habit} was pressed, but {habit} is no longer configured");
+            return;
+        }
+        let command = press.action.command(&habit, day, &self.config, now);
+        let ticket = self.ticket();
+        self.asked.insert(
+            ticket,
+            Asker::Button {
+                habit,
+                action: press.action,
+                id,
+            },
+        );
+        out.push(Effect::Apply {
+            ticket,
+            command,
+            source: Source::Notification,
+        });
+    }
+
+    fn on_request(
+        &mut self,
+        reply_to: u64,
+        request: Request,
+        now: Timestamp,
+        out: &mut Vec<Effect>,
+    ) {
+        let refused = |message: String| Effect::Reply {
+            to: reply_to,
+            reply: Err(Refusal::Invalid(message)),
+        };
+        match request {
+            Request::Status => {
+                let report = status::build(&self.config, &self.state, now, true);
+                let reply =
+                    serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()));
+                out.push(Effect::Reply {
+                    to: reply_to,
+                    reply,
+                });
+            }
+            Request::Reload => out.push(Effect::ReadConfig {
+                reply_to: Some(reply_to),
+            }),
+            request => match command::from_request(&self.config, &request, now) {
+                Ok(Some(command)) => {
+                    let ticket = self.ticket();
+                    self.asked.insert(ticket, Asker::Bus(reply_to));
+                    out.push(Effect::Apply {
+                        ticket,
+                        command,
+                        source: Source::Dbus,
+                    });
+                }
+                Ok(None) => out.push(refused("nothing to do".to_string())),
+                Err(rejected) => out.push(refused(rejected.0)),
+            },
+        }
+    }
+
+    fn on_applied(
+        &mut self,
+        ticket: Ticket,
+        outcome: Result<Applied, ApplyError>,
+        now: Timestamp,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(asker) = self.asked.remove(&ticket) else {
+            return;
+        };
+        let message = match outcome {
+            Ok(Applied { message, mut state }) => {
+                state.reminded.merge(&self.state.reminded);
+                self.take_state(state, out);
+                out.push(Effect::Changed);
+                Ok(message)
+            }
+            Err(e) => Err(e),
+        };
+        match asker {
+            Asker::Bus(to) => {
+                if let Ok(message) = &message {
+                    info!("{message}");
+                }
+                let reply = message.map_err(|e| match e {
+                    ApplyError::Rejected(r) => Refusal::Invalid(r.0),
+                    ApplyError::Store(s) => Refusal::Failed(s.to_string()),
+                });
+                out.push(Effect::Reply { to, reply });
+            }
+            Asker::Button { habit, action, id } => match message {
+                Ok(message) => {
+                    info!("from the notification: {message}");
+                    if action == Action::Done {
+                        self.show_progress(&habit, id, now, out);
+                    }
+                }
+                Err(e) => {
+                    warn!("cannot record {action:?} from the notification of {habit}: {e}");
+                }
+            },
+        }
+        self.plan(now, None, out);
+    }
+
+    /// Replaces notification `pressed` (on screen, or just closed by the
+    /// press: the server answers before the store does) with a count habit's
+    /// progress today.
+    fn show_progress(
+        &mut self,
+        habit_id: &str,
+        pressed: u32,
+        now: Timestamp,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(habit) = self.config.habit(habit_id) else {
+            return;
+        };
+        let day = self.config.timezone.to_datetime(now).date();
+        if let Some(progress) = Progress::of(habit, &self.state, day) {
+            self.on_screen.insert(habit_id.to_string(), pressed);
+            self.show(
+                habit_id,
+                day,
+                Content::Progress(progress),
+                Sending::Progress,
+                out,
+            );
+        }
+    }
+
+    fn on_config(
+        &mut self,
+        reply_to: Option<u64>,
+        outcome: Reread,
+        now: Timestamp,
+        out: &mut Vec<Effect>,
+    ) {
+        let reply = match outcome {
+            Reread::Loaded(config)
+                if config.origin == Origin::Builtin && self.config.origin != Origin::Builtin =>
+            {
+                warn!(
+                    "the config file {} is gone; keeping its last good version (restart habitd to use the built-in schedule)",
+                    self.config.origin
+                );
+                Err(Refusal::Invalid(format!(
+                    "the config file {} is gone; keeping its last good version",
+                    self.config.origin
+                )))
+            }
+            Reread::Loaded(config) => {
+                info!(
+                    "reloaded {} habits from {}, zone {}",
+                    config.habits.len(),
+                    config.origin,
+                    config.timezone_name()
+                );
+                // Notifications of removed habits stay on screen but are no
+                // longer replaced.
+                self.on_screen
+                    .retain(|habit, _| config.habit(habit).is_some());
+                self.state
+                    .reminded
+                    .retain(|habit| config.habit(habit).is_some());
+                let message = format!(
+                    "reloaded {} habits from {}",
+                    config.habits.len(),
+                    config.origin
+                );
+                self.config = config;
+                out.push(Effect::Changed);
+                self.plan(now, None, out);
+                Ok(message)
+            }
+            Reread::Empty => {
+                debug!("the config file is empty, a save in progress; waiting for the rest");
+                Err(Refusal::Invalid(
+                    "the config file is empty; keeping the previous config".to_string(),
+                ))
+            }
+            Reread::Failed(e) => {
+                warn!("keeping the previous config; the new one has errors:");
+                for line in e.to_string().lines() {
+                    warn!("{line}");
+                }
+                Err(Refusal::Invalid(
+                    "the config has errors (see the log, or run `habitd check`); keeping the previous one"
+                        .to_string(),
+                ))
+            }
+        };
+        if let Some(to) = reply_to {
+            out.push(Effect::Reply { to, reply });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
