@@ -52,6 +52,7 @@ impl Control {
     }
 
     async fn ask(&self, request: Request) -> fdo::Result<String> {
+        check_sizes(&request)?;
         let (reply, answer) = oneshot::channel();
         self.requests
             .send(Envelope { request, reply })
@@ -63,6 +64,32 @@ impl Control {
             Ok(Err(Refusal::Failed(message))) => Err(fdo::Error::Failed(message)),
             Err(_) => Err(fdo::Error::Failed("habitd is shutting down".to_string())),
         }
+    }
+}
+
+/// The longest argument accepted, in bytes: far more than any habit id,
+/// amount, time or duration, and little enough that a huge argument is
+/// refused at once instead of being searched for "did you mean" matches.
+pub const MAX_ARGUMENT: usize = 1024;
+
+/// Refuses a request with an argument over [`MAX_ARGUMENT`], without
+/// echoing it.
+fn check_sizes(request: &Request) -> fdo::Result<()> {
+    let longest = match request {
+        Request::Done { habit, amount, at } => {
+            [habit, amount, at].map(|a| a.len()).into_iter().max()
+        }
+        Request::Undo { habit } => Some(habit.len()),
+        Request::Snooze { habit, duration } => Some(habit.len().max(duration.len())),
+        Request::Skip { habit, date } => Some(habit.len().max(date.len())),
+        Request::Pause { until } => Some(until.len()),
+        Request::Resume | Request::Status | Request::Reload => None,
+    };
+    match longest {
+        Some(len) if len > MAX_ARGUMENT => Err(fdo::Error::InvalidArgs(format!(
+            "an argument of {len} bytes is too long (at most {MAX_ARGUMENT})"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -159,9 +186,10 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
         }
     };
     let reply = match tokio::time::timeout(CALL_TIMEOUT, call).await {
-        Err(_) => Err(Refusal::Failed(
-            "habitd did not answer within 25s".to_string(),
-        )),
+        Err(_) => Err(Refusal::Failed(format!(
+            "habitd did not answer within {}s, so whether it was recorded is unknown: it may still be carried out once habitd recovers. Check with `habitd log --since today` before trying again",
+            CALL_TIMEOUT.as_secs()
+        ))),
         Ok(Ok(message)) => Ok(message.body().deserialize::<String>()?),
         Ok(Err(zbus::Error::MethodError(name, text, _))) => {
             let text = text.unwrap_or_default();

@@ -86,25 +86,26 @@ async fn connect(requests: mpsc::Sender<Envelope>) -> anyhow::Result<zbus::Conne
             )
         })?;
     let flags = zbus::fdo::RequestNameFlags::DO_NOT_QUEUE;
-    match bus
-        .request_name_with_flags(control::BUS_NAME, flags)
-        .await?
-    {
-        zbus::fdo::RequestNameReply::PrimaryOwner | zbus::fdo::RequestNameReply::AlreadyOwner => {
-            Ok(bus)
-        }
-        _ => {
-            let dbus = zbus::fdo::DBusProxy::new(&bus).await?;
-            let pid = match dbus
-                .get_connection_unix_process_id(control::BUS_NAME.try_into()?)
-                .await
-            {
-                Ok(pid) => pid.to_string(),
-                Err(_) => "unknown".to_string(),
-            };
-            anyhow::bail!("habitd is already running as PID {pid} on this session bus")
-        }
+    let owned = match bus.request_name_with_flags(control::BUS_NAME, flags).await {
+        Ok(reply) => matches!(
+            reply,
+            zbus::fdo::RequestNameReply::PrimaryOwner | zbus::fdo::RequestNameReply::AlreadyOwner
+        ),
+        Err(zbus::Error::NameTaken) => false,
+        Err(e) => return Err(e).context("cannot own the bus name"),
+    };
+    if owned {
+        return Ok(bus);
     }
+    let dbus = zbus::fdo::DBusProxy::new(&bus).await?;
+    let pid = match dbus
+        .get_connection_unix_process_id(control::BUS_NAME.try_into()?)
+        .await
+    {
+        Ok(pid) => pid.to_string(),
+        Err(_) => "unknown".to_string(),
+    };
+    anyhow::bail!("habitd is already running as PID {pid} on this session bus")
 }
 
 async fn serve(
@@ -158,6 +159,7 @@ async fn serve(
         replies: HashMap::new(),
         next_reply: 0,
         sends: tokio::task::JoinSet::new(),
+        status: String::new(),
     };
     shell.perform(core.step(Input::Start, Timestamp::now()), &core, &mut timer)?;
     tokio::pin!(shutdown);
@@ -266,6 +268,8 @@ struct Shell<'s> {
     next_reply: u64,
     /// Notifications on their way to the server.
     sends: tokio::task::JoinSet<()>,
+    /// The last status told to the service manager.
+    status: String,
 }
 
 impl Shell<'_> {
@@ -307,8 +311,14 @@ impl Shell<'_> {
                     }
                 }
                 Effect::Changed => changed = true,
-                Effect::Status(status) => self.service.notify(&format!("STATUS={status}")),
-                Effect::Ready => self.service.notify("READY=1"),
+                Effect::Status(status) => {
+                    self.service.notify(&format!("STATUS={status}"));
+                    self.status = status;
+                }
+                Effect::Ready => {
+                    info!("habitd is ready; {}", self.status);
+                    self.service.notify("READY=1");
+                }
             }
         }
         if changed {

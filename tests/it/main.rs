@@ -8,4 +8,5 @@ mod faults;
 mod fuzz;
 mod harness;
 mod history;
+mod lifecycle;
 mod support;

@@ -83,6 +83,8 @@ struct NotificationsIface {
     state: Arc<Mutex<State>>,
     received: mpsc::UnboundedSender<Received>,
     closes: mpsc::UnboundedSender<(u32, String)>,
+    /// Whether `Notify` never answers, like a hung server.
+    hung: bool,
 }
 
 // Calls are handled in the order they arrive (`spawn = false`), so ids are given out in that
@@ -150,6 +152,10 @@ impl NotificationsIface {
             sender,
             at: SystemTime::now(),
         });
+        if self.hung {
+            // Calls are handled in order, so every later call waits too.
+            std::future::pending::<()>().await;
+        }
         id
     }
 
@@ -248,6 +254,16 @@ impl NotificationServer {
     ///
     /// If the connection fails or the name is already owned on that bus.
     pub async fn start(address: &str) -> NotificationServer {
+        NotificationServer::start_with(address, false).await
+    }
+
+    /// Like [`NotificationServer::start`], but a hung server: it records the first `Notify`
+    /// call and never answers it (nor any call after it).
+    pub async fn start_hung(address: &str) -> NotificationServer {
+        NotificationServer::start_with(address, true).await
+    }
+
+    async fn start_with(address: &str, hung: bool) -> NotificationServer {
         let state = Arc::new(Mutex::new(State {
             next_id: 1,
             known: HashMap::new(),
@@ -258,6 +274,7 @@ impl NotificationServer {
             state: Arc::clone(&state),
             received: received_tx,
             closes: closes_tx,
+            hung,
         };
         let conn = zbus::connection::Builder::address(address)
             .serve_at(PATH, iface)
