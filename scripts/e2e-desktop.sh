@@ -20,9 +20,7 @@
 # - A closed notification's buttons are dead, so a second reminder, brought
 #   by `habitd snooze water 2s`, is the one whose Done is pressed.
 # - `dunstctl action 0` invokes the first notification's default action,
-#   which the rule below (`action_name = done:water:DAY`) makes Done, with
-#   no menu. habitd's action keys name the action, the habit and the day the
-#   reminder is for, so any habitd understands a press.
+#   which the rule below (`action_name = done`) makes Done, with no menu.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -123,10 +121,7 @@ wait_for() {
 # The checks on JSON, in one small Python program: `check NAME ARGS...`
 # prints what it verified, or exits non-zero saying what is wrong.
 cat >"$work/check.py" <<'PY'
-import json, os, sys
-
-# The action keys of today's water reminder.
-keys = {a: f"{a}:water:{os.environ['E2E_DAY']}" for a in ("done", "snooze", "skip")}
+import json, sys
 
 def escaped(text):  # what habitd sends: its text escaped for server markup
     for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;")):
@@ -160,7 +155,7 @@ def reminder_sent(path, title, body):
     expect("Notify summary", summary, title)
     starts("Notify body", text, escaped(body))
     expect("Notify actions", actions,
-           [keys["done"], "Done", keys["snooze"], "Snooze 10m", keys["skip"], "Skip today"])
+           ["done", "Done", "snooze", "Snooze 10m", "skip", "Skip today"])
     expect("Notify hint category", hints.get("category", {}).get("data"), "reminder")
     expect("Notify hint desktop-entry", hints.get("desktop-entry", {}).get("data"), "habitd")
     print(f"reminder sent: {summary!r} with buttons Done / Snooze 10m / Skip today")
@@ -180,7 +175,7 @@ def history(path, title, body):
         if word not in n["body"]:
             sys.exit(f"history body lacks {word!r}: {n['body']!r}")
     expect("history category", n["category"], "reminder")
-    expect("history default action (the dunst rule)", n["default_action_name"], keys["done"])
+    expect("history default action (the dunst rule)", n["default_action_name"], "done")
     print(f"dunst history: appname habitd, summary {n['summary']!r}, body {n['body']!r}")
 
 def done_in_status(path, want):
@@ -189,7 +184,7 @@ def done_in_status(path, want):
     return habits["water"]["done"] == int(want)
 
 def pressed(path, dunst):
-    """dunst (and no one else) sent ActionInvoked(id, "done:…"), and habitd
+    """dunst (and no one else) sent ActionInvoked(id, "done"), and habitd
     answered by replacing that notification with the day's progress."""
     messages = bus(path)
     invoked = [m for m in messages if m.get("member") == "ActionInvoked"]
@@ -197,7 +192,7 @@ def pressed(path, dunst):
         sys.exit(f"want 1 ActionInvoked signal, got {len(invoked)}")
     expect("ActionInvoked sender", invoked[0]["sender"], dunst)
     nid, key = invoked[0]["payload"]["data"]
-    expect("ActionInvoked action", key, keys["done"])
+    expect("ActionInvoked action", key, "done")
     after = [m["payload"]["data"] for m in notify_calls(path) if m["payload"]["data"][1] == nid]
     if not after:
         sys.exit(f"habitd did not replace notification {nid} after Done")
@@ -254,10 +249,7 @@ DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$work/bus")
 export DBUS_SESSION_BUS_ADDRESS
 
 # 3. dunst, with a config of its own so no user's dunstrc matters.
-# The day habitd's reminder is for (the config below is in UTC).
-E2E_DAY=$(date -u -d '+3 seconds' +%F)
-export E2E_DAY
-cat >"$work/dunstrc" <<INI
+cat >"$work/dunstrc" <<'INI'
 [global]
     width = 560
     origin = top-right
@@ -295,10 +287,10 @@ cat >"$work/dunstrc" <<INI
     frame_color = "#bf616a"
     timeout = 0
 
-# dunstctl action (and a middle click) presses Done on habitd's reminders.
+# `dunstctl action` (and a middle click) presses Done on habitd's reminders.
 [habitd-done]
     appname = habitd
-    action_name = done:water:$E2E_DAY
+    action_name = done
 INI
 DISPLAY=$display dunst -config "$work/dunstrc" >"$work/dunst.log" 2>&1 &
 started dunst

@@ -114,9 +114,10 @@ pub enum Action {
 }
 
 impl Action {
-    const ALL: [Action; 3] = [Action::Done, Action::Snooze, Action::Skip];
-
-    fn name(self) -> &'static str {
+    /// The action key sent to the notification server. Plain words, the same
+    /// on every reminder, so a notification server's rules can name them
+    /// (dunst: `action_name = done`).
+    pub fn key(self) -> &'static str {
         match self {
             Action::Done => "done",
             Action::Snooze => "snooze",
@@ -124,12 +125,11 @@ impl Action {
         }
     }
 
-    /// The action key of this button on `habit`'s reminder for `day`:
-    /// `done:water:2026-11-26`. It says all a press means, so a press is
-    /// understood without knowing the notification — even one shown by a
-    /// habitd that has since restarted.
-    pub fn key(self, habit: &str, day: Date) -> String {
-        format!("{}:{habit}:{day}", self.name())
+    /// The action with this key.
+    pub fn from_key(key: &str) -> Option<Action> {
+        [Action::Done, Action::Snooze, Action::Skip]
+            .into_iter()
+            .find(|a| a.key() == key)
     }
 
     /// What pressing this button on `habit`'s reminder for `day` records,
@@ -164,31 +164,6 @@ impl Action {
                 date: Some(day),
             },
         }
-    }
-}
-
-/// A press of a button, read from its action key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Press {
-    /// Which button.
-    pub action: Action,
-    /// The habit and day, when the key names them (see [`Action::key`]);
-    /// bare keys (`done`) come from notifications shown by older versions.
-    pub target: Option<(String, Date)>,
-}
-
-impl Press {
-    /// The press an action key means, if it is one of ours.
-    pub fn from_key(key: &str) -> Option<Press> {
-        let mut parts = key.splitn(3, ':');
-        let name = parts.next()?;
-        let action = Action::ALL.into_iter().find(|a| a.name() == name)?;
-        let target = match (parts.next(), parts.next()) {
-            (None, None) => None,
-            (Some(habit), Some(day)) => Some((habit.to_string(), day.parse().ok()?)),
-            _ => return None,
-        };
-        Some(Press { action, target })
     }
 }
 

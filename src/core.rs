@@ -70,8 +70,8 @@ pub enum Input {
     Pressed {
         /// The server's id of the notification.
         id: u32,
-        /// The button's action key.
-        key: String,
+        /// Which button.
+        action: Action,
     },
     /// The server answered a [`Effect::Show`]: the notification's id, or
     /// why it is not on screen.
@@ -183,6 +183,15 @@ pub enum Content {
     Progress(Progress),
 }
 
+/// A habit's notification on screen.
+#[derive(Clone, Copy, Debug)]
+struct OnScreen {
+    /// The server's id for it.
+    id: u32,
+    /// The day its reminder is for.
+    day: Date,
+}
+
 /// A notification on its way to the server.
 #[derive(Clone, Copy, Debug)]
 enum Sending {
@@ -215,10 +224,14 @@ pub struct Core {
     /// The instant the timer is armed for.
     armed: Option<Timestamp>,
     next_ticket: u64,
-    sending: HashMap<Ticket, (String, Sending)>,
+    sending: HashMap<Ticket, (String, Date, Sending)>,
     asked: HashMap<Ticket, Asker>,
     /// Each habit's notification on screen.
-    on_screen: HashMap<String, u32>,
+    on_screen: HashMap<String, OnScreen>,
+    /// Presses on notifications whose id is not known yet, and when: the
+    /// server's answer to Notify and a quick press travel separately, so
+    /// the press can come first.
+    early_presses: Vec<(u32, Action, Timestamp)>,
     /// Whether a failed delivery was warned about since the last success.
     warned_undelivered: bool,
     /// The last `STATUS=` sent.
@@ -238,6 +251,7 @@ impl Core {
             sending: HashMap::new(),
             asked: HashMap::new(),
             on_screen: HashMap::new(),
+            early_presses: Vec::new(),
             warned_undelivered: false,
             status: String::new(),
             ready: false,
@@ -261,7 +275,7 @@ impl Core {
 
     /// The notifications on screen, by id (to close them at shutdown).
     pub fn on_screen(&self) -> impl Iterator<Item = u32> + '_ {
-        self.on_screen.values().copied()
+        self.on_screen.values().map(|shown| shown.id)
     }
 
     /// Acts on `input`, which happened at `now`.
@@ -283,10 +297,10 @@ impl Core {
             Input::Request { reply_to, request } => {
                 self.on_request(reply_to, request, now, &mut out);
             }
-            Input::Pressed { id, key } => self.on_press(id, &key, now, &mut out),
+            Input::Pressed { id, action } => self.on_press(id, action, now, &mut out),
             Input::Delivered { ticket, outcome } => self.on_delivered(ticket, outcome, &mut out),
             Input::Closed { id } => {
-                self.on_screen.retain(|_, &mut shown| shown != id);
+                self.on_screen.retain(|_, shown| shown.id != id);
             }
             Input::Applied { ticket, outcome } => self.on_applied(ticket, outcome, now, &mut out),
             Input::ConfigRead { reply_to, outcome } => {
@@ -434,13 +448,14 @@ impl Core {
         out: &mut Vec<Effect>,
     ) {
         let ticket = self.ticket();
-        self.sending.insert(ticket, (habit.to_string(), sending));
+        self.sending
+            .insert(ticket, (habit.to_string(), day, sending));
         out.push(Effect::Show(Show {
             ticket,
             habit: habit.to_string(),
             day,
             content,
-            replaces: self.on_screen.get(habit).copied(),
+            replaces: self.on_screen.get(habit).map(|shown| shown.id),
         }));
     }
 
@@ -450,14 +465,14 @@ impl Core {
         outcome: Result<u32, String>,
         out: &mut Vec<Effect>,
     ) {
-        let Some((habit, sending)) = self.sending.remove(&ticket) else {
+        let Some((habit, day, sending)) = self.sending.remove(&ticket) else {
             return;
         };
         let kind = match outcome {
             Ok(id) => {
                 debug!("notification {id} shown for {habit}");
                 self.warned_undelivered = false;
-                self.on_screen.insert(habit.clone(), id);
+                self.on_screen.insert(habit.clone(), OnScreen { id, day });
                 Kind::Reminded
             }
             Err(error) => {
@@ -476,38 +491,34 @@ impl Core {
         if let Sending::Reminder(due) = sending {
             out.push(Effect::Record(vec![self.event(&habit, kind, due)]));
         }
+        for (id, action, at) in std::mem::take(&mut self.early_presses) {
+            self.on_press(id, action, at, out);
+        }
     }
 
-    fn on_press(&mut self, id: u32, key: &str, now: Timestamp, out: &mut Vec<Effect>) {
-        let Some(press) = command::Press::from_key(key) else {
+    fn on_press(&mut self, id: u32, action: Action, now: Timestamp, out: &mut Vec<Effect>) {
+        let found = self
+            .on_screen
+            .iter()
+            .find(|(_, shown)| shown.id == id)
+            .map(|(habit, shown)| (habit.clone(), shown.day));
+        let Some((habit, day)) = found else {
+            if self.sending.is_empty() {
+                // Servers that send presses to everyone also send those on
+                // other programs' notifications, so this is not a warning.
+                info!(
+                    "a button was pressed on notification {id}, which this habitd did not show (one from before a restart?); nothing recorded"
+                );
+            } else {
+                // Most likely ours, its id still on the way.
+                self.early_presses.push((id, action, now));
+            }
             return;
         };
-        // Keys name their habit and day; a bare key (from a notification
-        // shown before keys did) is known by its id.
-        let (habit, day) = match press.target {
-            Some(target) => target,
-            None => match self.on_screen.iter().find(|&(_, &shown)| shown == id) {
-                Some((habit, _)) => (habit.clone(), self.config.timezone.to_datetime(now).date()),
-                None => {
-                    debug!("a press on notification {id}, not one of habitd's on screen");
-                    return;
-                }
-            },
-        };
-        if self.config.habit(&habit).is_none() {
-            info!("a button for {habit} was pressed, but {habit} is no longer configured");
-            return;
-        }
-        let command = press.action.command(&habit, day, &self.config, now);
+        let command = action.command(&habit, day, &self.config, now);
         let ticket = self.ticket();
-        self.asked.insert(
-            ticket,
-            Asker::Button {
-                habit,
-                action: press.action,
-                id,
-            },
-        );
+        self.asked
+            .insert(ticket, Asker::Button { habit, action, id });
         out.push(Effect::Apply {
             ticket,
             command,
@@ -615,7 +626,8 @@ impl Core {
         };
         let day = self.config.timezone.to_datetime(now).date();
         if let Some(progress) = Progress::of(habit, &self.state, day) {
-            self.on_screen.insert(habit_id.to_string(), pressed);
+            self.on_screen
+                .insert(habit_id.to_string(), OnScreen { id: pressed, day });
             self.show(
                 habit_id,
                 day,

@@ -18,8 +18,6 @@ use futures_lite::StreamExt;
 use notify_rust::{Hint, Notification, Timeout};
 use zbus::{MatchRule, MessageStream};
 
-use jiff::civil::Date;
-
 use crate::command::Action;
 use crate::config::{Expiry, Habit, Urgency};
 use crate::core::Content;
@@ -66,18 +64,18 @@ fn base(habit: &Habit, summary: &str, body: &str) -> Notification {
     n
 }
 
-fn with_buttons(n: &mut Notification, habit: &Habit, day: Date) {
+fn with_buttons(n: &mut Notification, habit: &Habit) {
     let snooze = format!("Snooze {}", crate::timespec::HumanDuration(habit.snooze));
-    n.action(&Action::Done.key(&habit.id, day), "Done")
-        .action(&Action::Snooze.key(&habit.id, day), &snooze)
-        .action(&Action::Skip.key(&habit.id, day), "Skip today");
+    n.action(Action::Done.key(), "Done")
+        .action(Action::Snooze.key(), &snooze)
+        .action(Action::Skip.key(), "Skip today");
 }
 
-/// The notification for `habit` on `day`: a reminder (with the body and
+/// The notification for `habit`: a reminder (with the body and
 /// today's progress for count goals) and the Done / Snooze / Skip today
 /// buttons, or — once a unit is logged from it — the progress
 /// (`💧 3/8 glasses today`), with the buttons again until the goal is met.
-pub fn notification(habit: &Habit, day: Date, content: &Content) -> Notification {
+pub fn notification(habit: &Habit, content: &Content) -> Notification {
     match content {
         Content::Reminder(progress) => {
             let progress = progress.as_ref().map(|p| format!("{p} today"));
@@ -88,7 +86,7 @@ pub fn notification(habit: &Habit, day: Date, content: &Content) -> Notification
                 (None, None) => String::new(),
             };
             let mut n = base(habit, &habit.title, &body);
-            with_buttons(&mut n, habit, day);
+            with_buttons(&mut n, habit);
             n
         }
         Content::Progress(progress) => {
@@ -100,7 +98,7 @@ pub fn notification(habit: &Habit, day: Date, content: &Content) -> Notification
             let body = if met { "Goal met for today." } else { "" };
             let mut n = base(habit, &summary, body);
             if !met {
-                with_buttons(&mut n, habit, day);
+                with_buttons(&mut n, habit);
             }
             n
         }
@@ -143,15 +141,29 @@ pub async fn show(
     reply.body().deserialize::<u32>()
 }
 
+/// Asks the server to close notification `id`.
+pub async fn close(connection: &zbus::Connection, id: u32) -> zbus::Result<()> {
+    connection
+        .call_method(
+            Some(SERVER),
+            SERVER_PATH,
+            Some(SERVER),
+            "CloseNotification",
+            &(id,),
+        )
+        .await?;
+    Ok(())
+}
+
 /// What the notification server tells us about our notifications.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerEvent {
     /// A button was pressed.
     Pressed {
         /// The notification.
         id: u32,
-        /// The button's action key.
-        key: String,
+        /// Which button.
+        action: Action,
     },
     /// The notification went away (expired, dismissed or closed).
     Closed {
@@ -177,19 +189,22 @@ pub async fn forward(mut stream: MessageStream, sink: impl Fn(ServerEvent)) {
     while let Some(message) = stream.next().await {
         let Ok(message) = message else { continue };
         let header = message.header();
-        let event = match header.member().map(|m| m.as_str()) {
-            Some("ActionInvoked") => message
-                .body()
-                .deserialize::<(u32, String)>()
-                .ok()
-                .map(|(id, key)| ServerEvent::Pressed { id, key }),
-            Some("NotificationClosed") => message
-                .body()
-                .deserialize::<(u32, u32)>()
-                .ok()
-                .map(|(id, _reason)| ServerEvent::Closed { id }),
-            _ => None,
-        };
+        let event =
+            match header.member().map(|m| m.as_str()) {
+                Some("ActionInvoked") => message
+                    .body()
+                    .deserialize::<(u32, String)>()
+                    .ok()
+                    .and_then(|(id, key)| {
+                        Action::from_key(&key).map(|action| ServerEvent::Pressed { id, action })
+                    }),
+                Some("NotificationClosed") => message
+                    .body()
+                    .deserialize::<(u32, u32)>()
+                    .ok()
+                    .map(|(id, _reason)| ServerEvent::Closed { id }),
+                _ => None,
+            };
         if let Some(event) = event {
             sink(event);
         }

@@ -255,37 +255,44 @@ fn an_undelivered_reminder_is_recorded_as_undelivered_only() {
 }
 
 #[test]
-fn a_press_is_understood_from_its_key_even_before_the_notify_reply() {
+fn a_press_that_beats_the_notify_reply_is_kept_until_the_id_is_known() {
     let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
     let fired = core.step(Input::Timer, ts("2026-11-26T11:00:00Z"));
-    assert!(!shows(&fired).is_empty());
-    let day = "2026-11-26".parse().unwrap();
-    let pressed = core.step(
-        Input::Pressed {
-            id: 77,
-            key: Action::Done.key("water", day),
+    let ticket = shows(&fired)[0].ticket;
+    let early = Input::Pressed {
+        id: 77,
+        action: Action::Done,
+    };
+    assert!(core.step(early, ts("2026-11-26T11:00:00.001Z")).is_empty());
+    let answered = core.step(
+        Input::Delivered {
+            ticket,
+            outcome: Ok(77),
         },
-        ts("2026-11-26T11:00:00.001Z"),
+        ts("2026-11-26T11:00:00.002Z"),
     );
-    assert!(matches!(
-        pressed.as_slice(),
-        [Effect::Apply {
+    assert_eq!(records(&answered).len(), 1);
+    assert!(answered.iter().any(|e| matches!(
+        e,
+        Effect::Apply {
             command: Command::Done { habit, amount: None, at: None },
             source: Source::Notification,
             ..
-        }] if habit == "water"
-    ));
+        } if habit == "water"
+    )));
 }
 
 #[test]
-fn skip_on_yesterday_s_notification_rests_yesterday() {
-    let (mut core, _) = started(CONFIG, &[], "2026-11-27T08:00:00Z");
+fn skip_on_yesterday_s_reminder_pressed_after_midnight_rests_yesterday() {
+    let (mut core, _) = started(CONFIG, &[], "2026-11-26T12:00:00Z");
+    let fired = core.step(Input::Timer, ts("2026-11-26T12:30:00Z"));
+    deliver(&mut core, &fired, ts("2026-11-26T12:30:00Z"));
     let pressed = core.step(
         Input::Pressed {
-            id: 5,
-            key: Action::Skip.key("stretch", "2026-11-26".parse().unwrap()),
+            id: 100,
+            action: Action::Skip,
         },
-        ts("2026-11-27T08:00:00Z"),
+        ts("2026-11-27T00:10:00Z"),
     );
     assert!(matches!(
         pressed.as_slice(),
@@ -295,25 +302,20 @@ fn skip_on_yesterday_s_notification_rests_yesterday() {
 }
 
 #[test]
-fn a_bare_key_is_known_by_its_notification_and_others_are_ignored() {
+fn a_press_on_a_notification_this_daemon_did_not_show_records_nothing() {
     let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
     let fired = core.step(Input::Timer, ts("2026-11-26T11:00:00Z"));
     deliver(&mut core, &fired, ts("2026-11-26T11:00:00Z"));
     let now = ts("2026-11-26T11:01:00Z");
     let unknown = Input::Pressed {
         id: 999,
-        key: "done".into(),
+        action: Action::Done,
     };
     assert!(core.step(unknown, now).is_empty());
-    let foreign = Input::Pressed {
-        id: 100,
-        key: "reply".into(),
-    };
-    assert!(core.step(foreign, now).is_empty());
     let ours = core.step(
         Input::Pressed {
             id: 100,
-            key: "snooze".into(),
+            action: Action::Snooze,
         },
         now,
     );
@@ -321,6 +323,7 @@ fn a_bare_key_is_known_by_its_notification_and_others_are_ignored() {
         ours.as_slice(),
         [Effect::Apply { command: Command::Snooze { habit: Some(h), duration: None }, .. }] if h == "water"
     ));
+    assert_eq!(core.on_screen().collect::<Vec<_>>(), [100]);
 }
 
 /// The state after one glass of water today.
@@ -345,7 +348,7 @@ fn done_from_the_notification_shows_progress_and_replans() {
     let pressed = core.step(
         Input::Pressed {
             id: 100,
-            key: Action::Done.key("water", "2026-11-26".parse().unwrap()),
+            action: Action::Done,
         },
         now,
     );

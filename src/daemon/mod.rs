@@ -50,6 +50,9 @@ use watch::FileWatch;
 /// reminder counts as undelivered.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long shutdown waits for the server to close habitd's notifications.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
 /// How long shutdown waits for the history thread to write what waits,
 /// before spooling it.
 const STOP_WRITE_WAIT: Duration = Duration::from_secs(3);
@@ -129,7 +132,7 @@ async fn serve(
         notify::forward(server_events, |event| {
             // The loop only goes away at shutdown, when events no longer matter.
             let _ = forward_to.send(match event {
-                ServerEvent::Pressed { id, key } => Input::Pressed { id, key },
+                ServerEvent::Pressed { id, action } => Input::Pressed { id, action },
                 ServerEvent::Closed { id } => Input::Closed { id },
             });
         })
@@ -227,6 +230,17 @@ async fn serve(
             Ok(Some(_)) => {}
             Ok(None) | Err(_) => break,
         }
+    }
+    // Their buttons would be dead once this process is gone (servers send
+    // presses to the connection that showed the notification).
+    let mut closing = tokio::task::JoinSet::new();
+    for id in core.on_screen() {
+        let bus = shell.bus.clone();
+        closing.spawn(async move { notify::close(&bus, id).await });
+    }
+    let closed = async { while closing.join_next().await.is_some() {} };
+    if tokio::time::timeout(CLOSE_WAIT, closed).await.is_err() {
+        debug!("the notification server did not close our notifications in time");
     }
     shell.recorder.stop(STOP_WRITE_WAIT);
     info!("habitd stopping");
@@ -339,7 +353,7 @@ impl Shell<'_> {
         let Some(habit) = core.config().habit(&show.habit) else {
             return;
         };
-        let notification = notify::notification(habit, show.day, &show.content);
+        let notification = notify::notification(habit, &show.content);
         let bus = self.bus.clone();
         let inputs = self.inputs.clone();
         self.sends.spawn(async move {

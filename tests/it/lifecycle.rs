@@ -131,6 +131,25 @@ async fn a_hung_notification_server_costs_each_reminder_a_timeout_not_the_next_o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_daemon_closes_its_notifications_so_no_button_is_left_dead() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    home.write_config(&config(&format!("at = \"{}\"", utc_clock_in(2).0)));
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["-v", "run"]);
+    let shown = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("the reminder:\n{}", daemon.log()));
+    daemon
+        .wait_for_log(&format!("notification {} shown", shown.id), WAIT)
+        .expect("habitd knows its id");
+    signal(daemon.pid(), "TERM");
+    assert_eq!(server.next_close(WAIT).await, Some(shown.id));
+    assert_eq!(daemon.wait_exit(WAIT).and_then(|s| s.code()), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_argument_is_refused_at_once_without_being_echoed() {
     let bus = DbusSession::start();
     let home = TestHome::new();
