@@ -13,6 +13,7 @@ use crate::config::{Config, Goal, Habit};
 use crate::event::{Event, Kind, NewEvent, Source};
 use crate::plan::State;
 use crate::schedule::resolve;
+use crate::status::Progress;
 use crate::suggest::closest;
 use crate::timespec::{parse_clock_time, parse_duration};
 
@@ -406,15 +407,7 @@ pub fn confirmation(config: &Config, state: &State, events: &[NewEvent]) -> Stri
         .iter()
         .map(|e| {
             let habit = e.habit.as_deref().and_then(|id| config.habit(id));
-            let progress = |h: &Habit| {
-                format!(
-                    "{}/{} {} on {}",
-                    state.total(&h.id, e.date),
-                    h.goal.amount(),
-                    crate::status::unit(h),
-                    e.date
-                )
-            };
+            let progress = |h: &Habit| format!("{} on {}", Progress::of(h, state, e.date), e.date);
             match (e.kind, habit) {
                 (Kind::Done, Some(h)) => {
                     let met = if state.met(h, e.date) {

@@ -27,7 +27,7 @@ use jiff::{SignedDuration, Timestamp};
 use log::{debug, info, warn};
 
 use crate::command::{self, Action, Command, Request};
-use crate::config::{Config, LoadError, Origin};
+use crate::config::{Config, Goal, LoadError, Origin};
 use crate::control::{Refusal, Reply};
 use crate::event::{Kind, NewEvent, Source};
 use crate::history::{Applied, ApplyError};
@@ -428,7 +428,10 @@ impl Core {
             now.duration_since(due).as_millis().max(0)
         );
         let day = self.config.timezone.to_datetime(now).date();
-        let progress = Progress::of(habit, &self.state, day).filter(|p| p.goal > 1);
+        // Count goals of more than one say how far the day is; a walk is
+        // done in one go.
+        let progress = matches!(habit.goal, Goal::Count { count, .. } if count > 1)
+            .then(|| Progress::of(habit, &self.state, day));
         self.state.reminded.note(habit_id, due);
         self.show(
             habit_id,
@@ -625,7 +628,8 @@ impl Core {
             return;
         };
         let day = self.config.timezone.to_datetime(now).date();
-        if let Some(progress) = Progress::of(habit, &self.state, day) {
+        if matches!(habit.goal, Goal::Count { .. }) {
+            let progress = Progress::of(habit, &self.state, day);
             self.on_screen
                 .insert(habit_id.to_string(), OnScreen { id: pressed, day });
             self.show(

@@ -66,8 +66,8 @@ pub fn unit(habit: &Habit) -> &str {
     }
 }
 
-/// How far a count habit is on one day: the one place progress is counted
-/// and worded (`3/8 glasses`).
+/// How far a habit is on one day: the one place progress is counted and
+/// worded (`3/8 glasses`, `20/20 min`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Progress {
     /// Done so far.
@@ -79,16 +79,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// `habit`'s progress on `date`, for count goals (minute goals are done
-    /// in one go, and have none to show).
-    pub fn of(habit: &Habit, state: &State, date: jiff::civil::Date) -> Option<Progress> {
-        match &habit.goal {
-            Goal::Count { count, unit } => Some(Progress {
-                done: state.total(&habit.id, date),
-                goal: *count,
-                unit: unit.clone(),
-            }),
-            Goal::Minutes(_) => None,
+    /// `habit`'s progress on `date`.
+    pub fn of(habit: &Habit, state: &State, date: jiff::civil::Date) -> Progress {
+        Progress {
+            done: state.total(&habit.id, date),
+            goal: habit.goal.amount(),
+            unit: unit(habit).to_string(),
         }
     }
 
@@ -173,7 +169,12 @@ pub fn render(status: &Status, paint: &crate::cli::style::Paint) -> String {
         .max()
         .unwrap_or(0);
     for h in &status.habits {
-        let progress = format!("{}/{} {}", h.done, h.goal, h.unit);
+        let progress = Progress {
+            done: h.done,
+            goal: h.goal,
+            unit: h.unit.clone(),
+        }
+        .to_string();
         let progress = if h.met {
             paint.green(&format!("{progress} ✓"))
         } else {

@@ -188,10 +188,25 @@ pub enum StoreError {
 
 /// A `SELECT` of the columns [`RawEvent::from_row`] reads, then `$rest`.
 macro_rules! select_events {
-    ($rest:literal) => {
+    ($($rest:expr),+) => {
         concat!(
             "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source FROM events ",
-            $rest
+            $($rest),+
+        )
+    };
+}
+
+/// The one rule of what was done: a `done` event (kind bound at `$done`)
+/// counts unless an `undone` (kind bound at `$undone`) names it. For a
+/// query over `events AS d`.
+macro_rules! still_done {
+    ($done:literal, $undone:literal) => {
+        concat!(
+            " d.kind = ",
+            $done,
+            " AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ",
+            $undone,
+            " AND u.target = d.id) "
         )
     };
 }
@@ -220,20 +235,22 @@ const SKIPS_AND_SNOOZES_SINCE: &str =
 
 /// `done` (?2) events dated ?1 or later not taken back by an `undone` (?3),
 /// summed per habit and date.
-const TOTALS_SINCE: &str = "
-    SELECT habit, date, COALESCE(SUM(amount), 0), MIN(id) FROM events AS d INDEXED BY events_date
-    WHERE date >= ?1 AND kind = ?2 AND habit IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?3 AND u.target = d.id)
-    GROUP BY habit, date";
+const TOTALS_SINCE: &str = concat!(
+    "SELECT habit, date, COALESCE(SUM(amount), 0), MIN(id) FROM events AS d INDEXED BY events_date
+    WHERE date >= ?1 AND habit IS NOT NULL AND",
+    still_done!("?2", "?3"),
+    "GROUP BY habit, date"
+);
 
 /// `done` (?2) events of habit ?1 not taken back by an `undone` (?3), summed
 /// per date. `MIN(id)` names a row should the date be unreadable. A `done`
-/// without an amount adds 0, as in the plan's fold.
-const DAILY_TOTALS: &str = "
-    SELECT date, COALESCE(SUM(amount), 0), MIN(id) FROM events AS d
-    WHERE habit = ?1 AND kind = ?2
-      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?3 AND u.target = d.id)
-    GROUP BY date ORDER BY date";
+/// without an amount adds 0.
+const DAILY_TOTALS: &str = concat!(
+    "SELECT date, COALESCE(SUM(amount), 0), MIN(id) FROM events AS d
+    WHERE habit = ?1 AND",
+    still_done!("?2", "?3"),
+    "GROUP BY date ORDER BY date"
+);
 
 /// Dates with a `skipped` (?2) event of habit ?1.
 const SKIPPED_DATES: &str = "
@@ -251,16 +268,16 @@ const FIRST_DATE: &str = "
 /// The index gives `done` events by habit, so SQLite sorts them by id: a few
 /// thousand a year, a cost paid once per `undo`.
 const LAST_UNDOABLE: &str = select_events!(
-    "AS d WHERE kind = ?1
-       AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?2 AND u.target = d.id)
-     ORDER BY id DESC LIMIT 1"
+    "AS d WHERE",
+    still_done!("?1", "?2"),
+    "ORDER BY id DESC LIMIT 1"
 );
 
 /// The same, of habit ?3.
 const LAST_UNDOABLE_OF_HABIT: &str = select_events!(
-    "AS d WHERE kind = ?1 AND habit = ?3
-       AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = ?2 AND u.target = d.id)
-     ORDER BY id DESC LIMIT 1"
+    "AS d WHERE habit = ?3 AND",
+    still_done!("?1", "?2"),
+    "ORDER BY id DESC LIMIT 1"
 );
 
 /// For kind ?1, each habit's latest `at_ms` and that row's id. A loose index
