@@ -639,3 +639,84 @@ at = ["08:00", "22:30"]
         );
     }
 }
+
+/// Sends `request` over the bus and answers its Apply with `state`, as the
+/// store would after recording it.
+fn through_the_daemon(
+    core: &mut Core,
+    request: Request,
+    state: State,
+    now: Timestamp,
+) -> Vec<Effect> {
+    let asked = core.step(
+        Input::Request {
+            reply_to: 7,
+            request,
+        },
+        now,
+    );
+    let [Effect::Apply { ticket, .. }] = asked.as_slice() else {
+        panic!("{asked:?}");
+    };
+    let applied = core.step(
+        Input::Applied {
+            ticket: *ticket,
+            outcome: Ok(Applied {
+                message: "recorded".into(),
+                state,
+            }),
+        },
+        now,
+    );
+    assert!(applied.iter().any(|e| matches!(
+        e,
+        Effect::Reply {
+            to: 7,
+            reply: Ok(_)
+        }
+    )));
+    assert!(applied.contains(&Effect::Changed));
+    applied
+}
+
+#[test]
+fn snooze_pause_and_resume_through_the_daemon_move_the_timer() {
+    let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
+    let now = ts("2026-11-26T10:31:00Z");
+    let mut snoozed = State::default();
+    snoozed
+        .snoozed
+        .insert("water".into(), ts("2026-11-26T10:41:00Z"));
+    let effects = through_the_daemon(
+        &mut core,
+        Request::Snooze {
+            habit: "water".into(),
+            duration: "10m".into(),
+        },
+        snoozed.clone(),
+        now,
+    );
+    assert_eq!(armed(&effects), Some(ts("2026-11-26T10:41:00Z")));
+
+    let mut paused = snoozed;
+    paused.pause = Some(crate::plan::Pause {
+        from: now,
+        until: Some(ts("2026-11-26T14:00:00Z")),
+    });
+    let effects = through_the_daemon(
+        &mut core,
+        Request::Pause {
+            until: "14:00".into(),
+        },
+        paused,
+        now,
+    );
+    assert_eq!(
+        armed(&effects),
+        Some(ts("2026-11-26T14:00:00Z")),
+        "held until the pause ends"
+    );
+
+    let effects = through_the_daemon(&mut core, Request::Resume, State::default(), now);
+    assert_eq!(armed(&effects), Some(ts("2026-11-26T11:00:00Z")));
+}
