@@ -208,7 +208,7 @@ async fn serve(
                 if stopped_watching(changed, &mut history_watch, "the history's change marker") {
                     continue;
                 }
-                debug!("another process wrote the history; reading it again");
+                info!("another process wrote the history; reading it again");
                 Input::HistoryChanged
             }
             // Finished sends are reaped as they end; each already answered.

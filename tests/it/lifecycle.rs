@@ -292,6 +292,31 @@ async fn a_history_deleted_under_the_daemon_is_noticed_and_what_follows_is_kept(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_by_a_command_that_cannot_reach_the_daemon_is_planned_on() {
+    let bus = DbusSession::start();
+    let home = TestHome::new();
+    home.write_config(&config("every = \"1h\""));
+    let mut daemon = started(bus.address(), &home, &[]);
+    // No bus: the command writes the history itself and touches the marker.
+    let out = home.habitd(None, &["done", "water", "3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    daemon
+        .wait_for_log("another process wrote the history", WAIT)
+        .expect("the daemon hears of it");
+    // The read happens on the history thread; its answer follows shortly.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let out = home.habitd(Some(bus.address()), &["status", "--json"]);
+        let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if status["habits"][0]["done"] == 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never planned on: {status}");
+    }
+    daemon.terminate(WAIT).expect("habitd stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_system_time_zone_changing_is_followed_at_once() {
     let zoneinfo = std::path::Path::new("/usr/share/zoneinfo");
     assert!(
