@@ -13,14 +13,16 @@ use crate::support::{Daemon, DbusSession, NotificationServer, TestHome, signal, 
 
 const WAIT: Duration = Duration::from_secs(15);
 
-fn config(schedule: &str) -> String {
+/// A config of one water habit with an unreachable goal, reminded by
+/// `schedule`.
+pub(crate) fn config(schedule: &str) -> String {
     format!(
         "[settings]\ntimezone = \"UTC\"\n[habits.water]\ntitle = \"Water\"\ngoal = {{ count = 10000, unit = \"glasses\" }}\n{schedule}\n"
     )
 }
 
 /// The events of the history as `habitd log --json` prints them.
-fn log_events(home: &TestHome) -> Vec<serde_json::Value> {
+pub(crate) fn log_events(home: &TestHome) -> Vec<serde_json::Value> {
     let out = home.habitd(None, &["log", "--json"]);
     assert!(
         out.status.success(),
@@ -31,7 +33,8 @@ fn log_events(home: &TestHome) -> Vec<serde_json::Value> {
     log.as_array().expect("an array").clone()
 }
 
-fn count(events: &[serde_json::Value], kind: &str) -> usize {
+/// How many of `events` are of `kind`.
+pub(crate) fn count(events: &[serde_json::Value], kind: &str) -> usize {
     events.iter().filter(|e| e["kind"] == kind).count()
 }
 

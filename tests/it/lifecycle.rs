@@ -7,33 +7,10 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::faults::{config, count, log_events};
 use crate::support::{Daemon, DbusSession, NotificationServer, TestHome, signal, utc_clock_in};
 
 const WAIT: Duration = Duration::from_secs(15);
-
-fn config(schedule: &str) -> String {
-    format!(
-        "[settings]\ntimezone = \"UTC\"\n[habits.water]\ntitle = \"Water\"\ngoal = {{ count = 10000, unit = \"glasses\" }}\n{schedule}\n"
-    )
-}
-
-fn log_events(home: &TestHome) -> Vec<serde_json::Value> {
-    let out = home.habitd(None, &["log", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<serde_json::Value>(&out.stdout)
-        .expect("log JSON")
-        .as_array()
-        .expect("an array")
-        .clone()
-}
-
-fn count(events: &[serde_json::Value], kind: &str) -> usize {
-    events.iter().filter(|e| e["kind"] == kind).count()
-}
 
 /// Starts `habitd run` and waits until it has read its history and planned.
 fn started(bus: &str, home: &TestHome, env: &[(&str, &str)]) -> Daemon {
