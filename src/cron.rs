@@ -14,6 +14,8 @@ use std::fmt;
 
 use jiff::civil::{Date, DateTime, Time};
 
+use crate::calendar::{MONTHS, WEEKDAYS, abbreviation, is_name};
+
 /// Days scanned before giving up: the Gregorian calendar repeats every 400
 /// years (146,097 days), so any date-and-weekday combination that exists at
 /// all — Feb 29 on a Sunday, say, which can be 28 or more years apart — comes
@@ -31,8 +33,8 @@ struct Field {
     /// 7 is an alias for Sunday, so an open-ended `1/2` should stop at
     /// Saturday rather than wrap around to Sunday again.
     open_max: u32,
-    /// Full names in value order starting at `min`; the first three letters
-    /// are accepted as well.
+    /// Full names in value order starting at `min`; read back by
+    /// [`is_name`], so the first three letters are accepted as well.
     names: &'static [&'static str],
     allows_question: bool,
 }
@@ -78,20 +80,7 @@ const MONTH: Field = Field {
     min: 1,
     max: 12,
     open_max: 12,
-    names: &[
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
+    names: &MONTHS,
     allows_question: false,
 };
 
@@ -100,14 +89,15 @@ const DAY_OF_WEEK: Field = Field {
     min: 0,
     max: 7,
     open_max: 6,
+    // Cron counts from Sunday = 0.
     names: &[
-        "Sunday",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
+        WEEKDAYS[6],
+        WEEKDAYS[0],
+        WEEKDAYS[1],
+        WEEKDAYS[2],
+        WEEKDAYS[3],
+        WEEKDAYS[4],
+        WEEKDAYS[5],
     ],
     allows_question: true,
 };
@@ -126,19 +116,13 @@ impl Field {
 
     fn abbreviation_of(&self, value: u32) -> Option<String> {
         self.name_of(value)
-            .and_then(|name| name.get(..3))
-            .map(str::to_ascii_lowercase)
+            .map(|name| abbreviation(name).to_ascii_lowercase())
     }
 
     fn value_of_name(&self, token: &str) -> Option<u32> {
         (self.min..)
             .zip(self.names)
-            .find(|(_, name)| {
-                name.eq_ignore_ascii_case(token)
-                    || name
-                        .get(..3)
-                        .is_some_and(|abbr| abbr.eq_ignore_ascii_case(token))
-            })
+            .find(|(_, name)| is_name(token, name))
             .map(|(v, _)| v)
     }
 

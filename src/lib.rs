@@ -2,13 +2,20 @@
 //!
 //! # Layout
 //! - Pure core, no clock, bus or disk: [`timespec`] (the small time
-//!   notations), [`cron`] (cron expressions on wall-clock time),
-//!   [`schedule`] (when a habit falls, DST rules), [`config`] (validation
-//!   with locations), [`plan`] (what is due, what was missed, next wake-up).
-//! - Thin shell: [`daemon`] (the one loop, wall-clock timer, signals),
-//!   [`notify`] (desktop notifications), [`cli`] (subcommands and output).
+//!   notations), [`calendar`] (weekday and month names), [`cron`] (cron
+//!   expressions on wall-clock time), [`schedule`] (when a habit falls, DST
+//!   rules), [`config`] (validation with locations), [`plan`] (what is due,
+//!   what was missed, next wake-up), [`command`] (what a request records),
+//!   [`status`] and [`streak`] (reports as data), and [`core`] (the running
+//!   daemon's decisions: inputs in, effects out).
+//! - Thin shell: [`daemon`] (the one loop that turns the world into the
+//!   core's inputs and its effects into I/O; the wall-clock timer, signals,
+//!   file watches, the history thread, the instance lock), [`store`]
+//!   (SQLite), [`notify`] (desktop notifications), [`control`] (D-Bus), [`cli`]
+//!   (subcommands and all rendering).
 #![warn(missing_docs)]
 
+pub mod calendar;
 pub mod cli;
 pub mod command;
 pub mod config;

@@ -13,6 +13,7 @@ use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 
+use crate::calendar::weekday_name;
 use crate::cron::CronExpr;
 use crate::timespec::{ClockTime, HumanDuration, Window};
 
@@ -68,19 +69,6 @@ impl std::fmt::Display for Days {
                 write!(f, "on {}", names.join(", "))
             }
         }
-    }
-}
-
-/// The English name of a weekday, `Monday` to `Sunday`.
-pub fn weekday_name(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Monday => "Monday",
-        Weekday::Tuesday => "Tuesday",
-        Weekday::Wednesday => "Wednesday",
-        Weekday::Thursday => "Thursday",
-        Weekday::Friday => "Friday",
-        Weekday::Saturday => "Saturday",
-        Weekday::Sunday => "Sunday",
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! Built by one pure function from config, state and now, so the daemon
 //! (over D-Bus) and the command line (when no daemon runs) report the same.
+//! Data only: `habitd status` renders it for a terminal.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -141,73 +142,4 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
             }),
         habits,
     }
-}
-
-/// The report as text for a terminal.
-pub fn render(status: &Status, paint: &crate::cli::style::Paint) -> String {
-    let mut out = String::new();
-    let daemon = if status.daemon {
-        paint.green("running")
-    } else {
-        paint.yellow("not running (reminders are not being shown)")
-    };
-    out.push_str(&format!("daemon: {daemon}\n"));
-    if let Some(pause) = &status.paused {
-        let until = pause
-            .until
-            .as_deref()
-            .map_or("resumed".to_string(), short_time);
-        out.push_str(&format!(
-            "{}\n",
-            paint.yellow(&format!("paused until {until}"))
-        ));
-    }
-    let width = status
-        .habits
-        .iter()
-        .map(|h| h.habit.len())
-        .max()
-        .unwrap_or(0);
-    for h in &status.habits {
-        let progress = Progress {
-            done: h.done,
-            goal: h.goal,
-            unit: h.unit.clone(),
-        }
-        .to_string();
-        let progress = if h.met {
-            paint.green(&format!("{progress} ✓"))
-        } else {
-            progress
-        };
-        let mut notes = Vec::new();
-        if h.skipped {
-            notes.push("skipped today".to_string());
-        }
-        if let Some(until) = &h.snoozed_until {
-            notes.push(format!("snoozed until {}", short_time(until)));
-        }
-        match &h.next {
-            Some(next) => notes.push(format!("next {}", short_time(next))),
-            None => notes.push("no reminder planned".to_string()),
-        }
-        out.push_str(&format!(
-            "{:width$}  {progress}  {}\n",
-            h.habit,
-            paint.dim(&notes.join(", "))
-        ));
-    }
-    out
-}
-
-/// `2026-11-26T15:00:00+01:00` as `Thu 15:00` (its own wall-clock time),
-/// or the text as is.
-fn short_time(rfc3339: &str) -> String {
-    rfc3339
-        .get(..19)
-        .and_then(|civil| civil.parse::<jiff::civil::DateTime>().ok())
-        .map_or_else(
-            || rfc3339.to_string(),
-            |dt| dt.strftime("%a %H:%M").to_string(),
-        )
 }

@@ -1,5 +1,6 @@
 //! Streaks, success rates, the habit-strength score and the calendar
-//! heatmap, all computed from per-day totals.
+//! heatmap's cells, all computed from per-day totals. Data only: `cli`
+//! draws the heatmap.
 //!
 //! Pure: today is an argument, nothing is read or written, and no input
 //! makes it panic (every step of date arithmetic is checked, so histories
@@ -110,22 +111,6 @@ const MAX_HEATMAP_WEEKS: u32 = 520;
 const EPOCH: Date = Date::constant(1970, 1, 5);
 
 const SECONDS_PER_DAY: i64 = 86_400;
-
-const WEEKDAY_LABELS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-const MONTH_LABELS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-const LEGEND: &str = "# met  + partial  - skipped  . missed";
-
-// Every colored cell starts with a full reset (`0;`) because dim would
-// otherwise leak from a skipped or missed cell into the next met one.
-const ANSI_MET: &str = "\x1b[0;38;5;34m";
-const ANSI_PARTIAL: &str = "\x1b[0;38;5;178m";
-const ANSI_SKIPPED: &str = "\x1b[0;2;38;5;244m";
-const ANSI_MISSED: &str = "\x1b[0;2m";
-const ANSI_RESET: &str = "\x1b[0m";
 
 /// The target with out-of-range values brought into range.
 #[derive(Clone, Copy)]
@@ -405,12 +390,17 @@ fn rate(history: &History, goal: u32, today: Date, days: i64) -> Option<f64> {
 }
 
 /// What one heatmap cell shows.
-#[derive(Clone, Copy)]
-enum Cell {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell {
+    /// A future day, a day before the start, or one outside jiff's range.
     Blank,
+    /// The goal was met.
     Met,
+    /// Some amount short of the goal, including today in progress.
     Partial,
+    /// Excused and not met.
     Skipped,
+    /// Nothing done, including today in progress with nothing yet.
     Missed,
 }
 
@@ -428,121 +418,61 @@ impl Cell {
             DayStatus::InProgress => Cell::Missed,
         }
     }
-
-    fn plain(self) -> char {
-        match self {
-            Cell::Blank => ' ',
-            Cell::Met => '#',
-            Cell::Partial => '+',
-            Cell::Skipped => '-',
-            Cell::Missed => '.',
-        }
-    }
-
-    fn colored(self) -> String {
-        match self {
-            Cell::Blank => " ".to_owned(),
-            Cell::Met => format!("{ANSI_MET}■"),
-            Cell::Partial => format!("{ANSI_PARTIAL}■"),
-            Cell::Skipped => format!("{ANSI_SKIPPED}·"),
-            Cell::Missed => format!("{ANSI_MISSED}·"),
-        }
-    }
 }
 
-/// Calendar heatmap of the last `weeks` ISO weeks (the current one last):
-/// weeks as columns, days as rows Mon..Sun, with row labels and a header of
-/// month abbreviations where a month starts.
-///
-/// The output is a header line (the abbreviation stands over the week
-/// holding the month's first day; the line is empty when no month starts in
-/// view), seven rows and a legend, each ending in `\n`. Cells are one
-/// character wide and separated by a space. Plain cells: `#` met, `+`
-/// partial or in progress with some amount, `-` skipped, `.` missed or in
-/// progress with nothing, space for future days and days before the start.
-/// With `color`, cells use 256-color ANSI codes and every row and the legend
-/// end with a reset; visible widths match the plain output. `weeks` is
-/// clamped to 520; 0 gives an empty string.
-pub fn heatmap(history: &History, target: Target, today: Date, weeks: u32, color: bool) -> String {
+/// One ISO week of the heatmap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// The days Monday to Sunday.
+    pub days: [Cell; 7],
+    /// The month (1-12) whose first day falls in this week, if one does.
+    pub month_start: Option<i8>,
+}
+
+/// The calendar heatmap as data, for `cli` to draw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heatmap {
+    /// The weeks, oldest first; the last one holds today.
+    pub columns: Vec<Column>,
+}
+
+/// The heatmap of the last `weeks` ISO weeks, the current one last.
+/// `weeks` is clamped to 520; 0 gives no columns.
+pub fn heatmap(history: &History, target: Target, today: Date, weeks: u32) -> Heatmap {
     let weeks = weeks.min(MAX_HEATMAP_WEEKS);
-    if weeks == 0 {
-        return String::new();
-    }
-    let columns = usize::try_from(weeks).unwrap_or(0);
     let today_number = day_number(today);
     let first_monday = today_number - today_number.rem_euclid(7) - 7 * (i64::from(weeks) - 1);
-    // Days outside jiff's range stay `None` and draw blank.
-    let date_at = |column: usize, row: usize| {
-        let offset = i64::try_from(column * 7 + row).ok()?;
-        date_of(first_monday + offset)
-    };
-
-    let prefix = WEEKDAY_LABELS[0].len() + 1;
-    // Three-letter labels on two-character columns: the last one may reach
-    // two characters past the rows.
-    let mut header = vec![b' '; prefix + 2 * columns + 1];
-    for column in 0..columns {
-        let month_start = (0..7)
-            .filter_map(|row| date_at(column, row))
-            .find(|date| date.day() == 1);
-        if let Some(date) = month_start {
-            let label = usize::try_from(date.month() - 1)
-                .ok()
-                .and_then(|index| MONTH_LABELS.get(index));
-            if let Some(label) = label {
-                let at = prefix + 2 * column;
-                header[at..at + label.len()].copy_from_slice(label.as_bytes());
+    let columns = (0..i64::from(weeks))
+        .map(|column| {
+            // Days outside jiff's range stay `None` and show blank.
+            let dates: [Option<Date>; 7] =
+                std::array::from_fn(|row| date_of(first_monday + column * 7 + row as i64));
+            Column {
+                days: dates.map(|date| {
+                    date.map_or(Cell::Blank, |date| Cell::of(history, target, date, today))
+                }),
+                month_start: dates
+                    .into_iter()
+                    .flatten()
+                    .find(|date| date.day() == 1)
+                    .map(|date| date.month()),
             }
-        }
-    }
-    let header = String::from_utf8(header).unwrap_or_default();
-
-    let mut out = String::new();
-    out.push_str(header.trim_end());
-    out.push('\n');
-    for (row, label) in WEEKDAY_LABELS.iter().enumerate() {
-        out.push_str(label);
-        for column in 0..columns {
-            out.push(' ');
-            let cell = date_at(column, row)
-                .map_or(Cell::Blank, |date| Cell::of(history, target, date, today));
-            if color {
-                out.push_str(&cell.colored());
-            } else {
-                out.push(cell.plain());
-            }
-        }
-        if color {
-            out.push_str(ANSI_RESET);
-        }
-        out.push('\n');
-    }
-    if color {
-        out.push_str(&format!(
-            "{} met  {} partial  {} skipped  {} missed{ANSI_RESET}\n",
-            Cell::Met.colored() + ANSI_RESET,
-            Cell::Partial.colored() + ANSI_RESET,
-            Cell::Skipped.colored() + ANSI_RESET,
-            Cell::Missed.colored() + ANSI_RESET,
-        ));
-    } else {
-        out.push_str(LEGEND);
-        out.push('\n');
-    }
-    out
+        })
+        .collect();
+    Heatmap { columns }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use jiff::ToSpan;
     use proptest::prelude::*;
 
-    fn d(text: &str) -> Date {
+    pub(crate) fn d(text: &str) -> Date {
         text.parse().unwrap()
     }
 
-    fn history(first: &str, totals: &[(&str, u32)], skipped: &[&str]) -> History {
+    pub(crate) fn history(first: &str, totals: &[(&str, u32)], skipped: &[&str]) -> History {
         History {
             totals: totals.iter().map(|&(day, total)| (d(day), total)).collect(),
             skipped: skipped.iter().map(|&day| d(day)).collect(),
@@ -561,7 +491,7 @@ mod tests {
         days
     }
 
-    const DAILY: Target = Target {
+    pub(crate) const DAILY: Target = Target {
         goal: 1,
         per_week: None,
     };
@@ -906,7 +836,7 @@ mod tests {
         assert_eq!(a, b);
     }
 
-    fn sample() -> (History, Target, Date) {
+    pub(crate) fn sample() -> (History, Target, Date) {
         let h = history(
             "2024-02-27",
             &[
@@ -928,75 +858,30 @@ mod tests {
     }
 
     #[test]
-    fn heatmap_plain() {
+    fn heatmap_cells_and_month_starts() {
+        use Cell::*;
         let (h, target, today) = sample();
-        let expected = "    Mar\n\
-                        Mon   #\n\
-                        Tue # +\n\
-                        Wed + +\n\
-                        Thu .  \n\
-                        Fri -  \n\
-                        Sat #  \n\
-                        Sun .  \n\
-                        # met  + partial  - skipped  . missed\n";
-        assert_eq!(heatmap(&h, target, today, 2, false), expected);
+        let map = heatmap(&h, target, today, 2);
+        assert_eq!(
+            map.columns,
+            [
+                Column {
+                    days: [Blank, Met, Partial, Missed, Skipped, Met, Missed],
+                    // 2024-03-01 is the Friday of the first week.
+                    month_start: Some(3),
+                },
+                Column {
+                    days: [Met, Partial, Partial, Blank, Blank, Blank, Blank],
+                    month_start: None,
+                },
+            ]
+        );
         // Today in progress with nothing shows as missed.
         let mut h = h;
         h.totals.remove(&today);
-        assert!(heatmap(&h, target, today, 2, false).contains("Wed + .\n"));
-        assert_eq!(heatmap(&h, target, today, 0, false), "");
-        assert_eq!(heatmap(&h, target, today, 0, true), "");
-    }
-
-    #[test]
-    fn heatmap_header_marks_month_starts() {
-        let h = history("2024-01-01", &[], &[]);
-        let map = heatmap(&h, DAILY, d("2024-03-06"), 10, false);
-        let header = map.lines().next().unwrap();
-        // Columns start Mon 2024-01-01; Feb 1 falls in column 4, Mar 1 in 8.
-        assert_eq!(
-            header,
-            format!("    Jan{}Feb{}Mar", " ".repeat(5), " ".repeat(5))
-        );
-    }
-
-    fn strip_ansi(text: &str) -> String {
-        let mut out = String::new();
-        let mut chars = text.chars();
-        while let Some(c) = chars.next() {
-            if c == '\x1b' {
-                for c in chars.by_ref() {
-                    if c == 'm' {
-                        break;
-                    }
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn heatmap_colored() {
-        let (h, target, today) = sample();
-        let plain = heatmap(&h, target, today, 2, false);
-        let colored = heatmap(&h, target, today, 2, true);
-        assert!(colored.contains("\x1b["));
-        assert_eq!(colored.lines().count(), plain.lines().count());
-        for (c, p) in colored.lines().zip(plain.lines()).take(8) {
-            assert!(c == p || c.ends_with(ANSI_RESET));
-            assert_eq!(strip_ansi(c).chars().count(), p.chars().count());
-        }
-        assert!(colored.lines().nth(2).unwrap().contains('■'));
-    }
-
-    #[test]
-    fn heatmap_clamps_width() {
-        let (h, target, today) = sample();
-        let map = heatmap(&h, target, today, u32::MAX, false);
-        let row = map.lines().nth(1).unwrap();
-        assert_eq!(row.len(), 3 + 2 * 520);
+        assert_eq!(heatmap(&h, target, today, 2).columns[1].days[2], Missed);
+        assert!(heatmap(&h, target, today, 0).columns.is_empty());
+        assert_eq!(heatmap(&h, target, today, u32::MAX).columns.len(), 520);
     }
 
     #[test]
@@ -1015,9 +900,7 @@ mod tests {
                 let s = summarize(&h, target, today);
                 assert_eq!(s.longest, 1);
                 assert_eq!(s.rate_30, Some(1.0));
-                let map = heatmap(&h, target, today, 3, false);
-                assert_eq!(map.lines().count(), 9);
-                let _ = heatmap(&h, target, today, 3, true);
+                assert_eq!(heatmap(&h, target, today, 3).columns.len(), 3);
             }
         }
         let h = History {
@@ -1164,7 +1047,7 @@ mod tests {
         d("2024-01-01").checked_add(offset.days()).unwrap()
     }
 
-    fn arb_case() -> impl Strategy<Value = (History, Target, Date)> {
+    pub(crate) fn arb_case() -> impl Strategy<Value = (History, Target, Date)> {
         (
             prop::collection::btree_map(0i64..120, 0u32..15, 0..90),
             prop::collection::btree_set(0i64..120, 0..25),
@@ -1207,6 +1090,19 @@ mod tests {
         }
 
         #[test]
+        fn heatmap_has_a_column_per_week_ending_today(
+            (h, target, today) in arb_case(),
+            weeks in 0u32..14,
+        ) {
+            let map = heatmap(&h, target, today, weeks);
+            prop_assert_eq!(map.columns.len(), weeks as usize);
+            if let Some(last) = map.columns.last() {
+                let today_row = usize::from(today.weekday().to_monday_zero_offset().unsigned_abs());
+                prop_assert!(last.days[today_row + 1..].iter().all(|&c| c == Cell::Blank));
+            }
+        }
+
+        #[test]
         fn skipping_a_day_never_lowers_streaks(
             (h, target, today) in arb_case(),
             extra in 0i64..130,
@@ -1232,23 +1128,6 @@ mod tests {
             prop_assert!(after.longest >= before.longest);
             if day_at(extra) == today {
                 prop_assert!(after.score >= before.score);
-            }
-        }
-
-        #[test]
-        fn heatmap_rows_stay_aligned(
-            (h, target, today) in arb_case(),
-            weeks in 0u32..14,
-        ) {
-            let plain = heatmap(&h, target, today, weeks, false);
-            let colored = heatmap(&h, target, today, weeks, true);
-            let lines = if weeks == 0 { 0 } else { 9 };
-            prop_assert_eq!(plain.lines().count(), lines);
-            prop_assert_eq!(colored.lines().count(), lines);
-            let width = 3 + 2 * weeks as usize;
-            for (p, c) in plain.lines().zip(colored.lines()).skip(1).take(7) {
-                prop_assert_eq!(p.chars().count(), width);
-                prop_assert_eq!(strip_ansi(c).chars().count(), width);
             }
         }
     }

@@ -3,6 +3,7 @@
 //! codes.
 
 mod check;
+mod heatmap;
 mod log;
 mod next;
 mod record;

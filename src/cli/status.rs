@@ -1,5 +1,6 @@
 //! `habitd status`: the daemon's view when it runs, else the same report
-//! computed here from the config and the store.
+//! computed here from the config and the store; and the report drawn for a
+//! terminal.
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use super::Exit;
 use super::style::Paint;
 use crate::command::Request;
 use crate::control::{self, Refusal, Sent};
-use crate::status::{self, Status};
+use crate::status::{self, Progress, Status};
 
 /// Arguments of `habitd status`.
 #[derive(Debug, Args)]
@@ -43,7 +44,160 @@ pub(super) fn status(
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", status::render(&report, paint));
+        print!("{}", render(&report, paint));
     }
     Ok(Exit::Success)
+}
+
+/// The report as text for a terminal.
+fn render(status: &Status, paint: &Paint) -> String {
+    let mut out = String::new();
+    let daemon = if status.daemon {
+        paint.green("running")
+    } else {
+        paint.yellow("not running (reminders are not being shown)")
+    };
+    out.push_str(&format!("daemon: {daemon}\n"));
+    if let Some(pause) = &status.paused {
+        let until = pause
+            .until
+            .as_deref()
+            .map_or("resumed".to_string(), short_time);
+        out.push_str(&format!(
+            "{}\n",
+            paint.yellow(&format!("paused until {until}"))
+        ));
+    }
+    let width = status
+        .habits
+        .iter()
+        .map(|h| h.habit.len())
+        .max()
+        .unwrap_or(0);
+    for h in &status.habits {
+        let progress = Progress {
+            done: h.done,
+            goal: h.goal,
+            unit: h.unit.clone(),
+        }
+        .to_string();
+        let progress = if h.met {
+            paint.green(&format!("{progress} ✓"))
+        } else {
+            progress
+        };
+        let mut notes = Vec::new();
+        if h.skipped {
+            notes.push("skipped today".to_string());
+        }
+        if let Some(until) = &h.snoozed_until {
+            notes.push(format!("snoozed until {}", short_time(until)));
+        }
+        match &h.next {
+            Some(next) => notes.push(format!("next {}", short_time(next))),
+            None => notes.push("no reminder planned".to_string()),
+        }
+        out.push_str(&format!(
+            "{:width$}  {progress}  {}\n",
+            h.habit,
+            paint.dim(&notes.join(", "))
+        ));
+    }
+    out
+}
+
+/// `2026-11-26T15:00:00+01:00` as `Thu 15:00` (its own wall-clock time),
+/// or the text as is.
+fn short_time(rfc3339: &str) -> String {
+    rfc3339
+        .get(..19)
+        .and_then(|civil| civil.parse::<jiff::civil::DateTime>().ok())
+        .map_or_else(
+            || rfc3339.to_string(),
+            |dt| dt.strftime("%a %H:%M").to_string(),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::{HabitStatus, PauseStatus};
+
+    fn habit(id: &str, done: i64, goal: u32, unit: &str) -> HabitStatus {
+        HabitStatus {
+            habit: id.to_string(),
+            title: id.to_string(),
+            done,
+            goal,
+            unit: unit.to_string(),
+            met: done >= i64::from(goal),
+            skipped: false,
+            snoozed_until: None,
+            next: None,
+        }
+    }
+
+    fn report() -> Status {
+        Status {
+            daemon: false,
+            now: "2026-11-26T15:10:00+01:00".to_string(),
+            timezone: "Europe/Berlin".to_string(),
+            paused: Some(PauseStatus {
+                from: "2026-11-26T15:00:00+01:00".to_string(),
+                until: Some("2026-11-26T18:00:00+01:00".to_string()),
+            }),
+            habits: vec![
+                HabitStatus {
+                    snoozed_until: Some("2026-11-26T15:20:00+01:00".to_string()),
+                    next: Some("2026-11-26T15:30:00+01:00".to_string()),
+                    ..habit("water", 3, 8, "glasses")
+                },
+                HabitStatus {
+                    skipped: true,
+                    ..habit("walk", 20, 20, "min")
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn renders_plain() {
+        assert_eq!(
+            render(&report(), &Paint { on: false }),
+            "daemon: not running (reminders are not being shown)\n\
+             paused until Thu 18:00\n\
+             water  3/8 glasses  snoozed until Thu 15:20, next Thu 15:30\n\
+             walk   20/20 min ✓  skipped today, no reminder planned\n"
+        );
+        let running = Status {
+            daemon: true,
+            paused: Some(PauseStatus {
+                from: "x".to_string(),
+                until: None,
+            }),
+            habits: vec![],
+            ..report()
+        };
+        assert_eq!(
+            render(&running, &Paint { on: false }),
+            "daemon: running\npaused until resumed\n"
+        );
+    }
+
+    #[test]
+    fn renders_colored() {
+        assert_eq!(
+            render(&report(), &Paint { on: true }),
+            "daemon: \x1b[33mnot running (reminders are not being shown)\x1b[0m\n\
+             \x1b[33mpaused until Thu 18:00\x1b[0m\n\
+             water  3/8 glasses  \x1b[2msnoozed until Thu 15:20, next Thu 15:30\x1b[0m\n\
+             walk   \x1b[32m20/20 min ✓\x1b[0m  \x1b[2mskipped today, no reminder planned\x1b[0m\n"
+        );
+    }
+
+    #[test]
+    fn short_time_keeps_what_it_cannot_read() {
+        assert_eq!(short_time("2026-11-26T15:00:00+01:00"), "Thu 15:00");
+        assert_eq!(short_time("soon"), "soon");
+    }
 }

@@ -91,9 +91,8 @@ pub(super) fn streaks(
                 rate(summary.rate_30),
                 summary.score * 100.0
             ));
-            text.push_str(&streak::heatmap(
-                &history, target, today, args.weeks, paint.on,
-            ));
+            let map = streak::heatmap(&history, target, today, args.weeks);
+            text.push_str(&super::heatmap::render(&map, paint));
             text.push('\n');
         }
         entries.push(Entry {

@@ -3,12 +3,13 @@
 //! the first.
 
 use jiff::SignedDuration;
-use jiff::civil::{Time, Weekday, date};
+use jiff::civil::{Time, date};
 use jiff::tz::TimeZone;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, Urgency};
+use crate::calendar::{WEEKDAYS, abbreviation, parse_weekday};
 use crate::cron::CronExpr;
 use crate::schedule::{Days, Schedule};
 use crate::suggest::closest;
@@ -609,11 +610,19 @@ fn check_days(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option
             let mut days = Days::none();
             let mut ok = true;
             for item in items {
-                match report.string(item, key).map(weekday) {
+                match report.string(item, key).map(parse_weekday) {
                     Some(Some(day)) => days = days.with(day),
                     Some(None) => {
                         let name = report.string(item, key).unwrap_or_default().to_string();
-                        report.error(item.span().start, key, format!("invalid day {name:?}: expected one of mon, tue, wed, thu, fri, sat, sun"));
+                        let names: Vec<String> = WEEKDAYS
+                            .iter()
+                            .map(|day| abbreviation(day).to_ascii_lowercase())
+                            .collect();
+                        report.error(
+                            item.span().start,
+                            key,
+                            format!("invalid day {name:?}: expected one of {}", names.join(", ")),
+                        );
                         ok = false;
                     }
                     None => ok = false,
@@ -634,20 +643,6 @@ fn check_days(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option
             None
         }
     }
-}
-
-fn weekday(name: &str) -> Option<Weekday> {
-    let day = match name.to_ascii_lowercase().as_str() {
-        "mon" | "monday" => Weekday::Monday,
-        "tue" | "tuesday" => Weekday::Tuesday,
-        "wed" | "wednesday" => Weekday::Wednesday,
-        "thu" | "thursday" => Weekday::Thursday,
-        "fri" | "friday" => Weekday::Friday,
-        "sat" | "saturday" => Weekday::Saturday,
-        "sun" | "sunday" => Weekday::Sunday,
-        _ => return None,
-    };
-    Some(day)
 }
 
 #[cfg(test)]

@@ -62,12 +62,17 @@ async fn a_dead_notification_server_loses_one_reminder_and_none_is_shown_twice()
         "at = [\"{}\", \"{}\", \"{}\"]",
         times[0], times[1], times[2]
     )));
-    let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+    let mut daemon = Daemon::spawn(bus.address(), &home, &["-v", "run"]);
 
-    server
+    let first = server
         .next(WAIT)
         .await
         .unwrap_or_else(|| panic!("first reminder:\n{}", daemon.log()));
+    // Stopped only once its answer reached habitd: a reminder is recorded as
+    // shown when the server says it is.
+    daemon
+        .wait_for_log(&format!("notification {} shown", first.id), WAIT)
+        .expect("the first is shown");
     server.stop().await;
     daemon
         .wait_for_log("cannot show the reminder for water", WAIT)

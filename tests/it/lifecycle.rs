@@ -276,7 +276,11 @@ async fn a_write_by_a_command_that_cannot_reach_the_daemon_is_planned_on() {
     let mut daemon = started(bus.address(), &home, &[]);
     // No bus: the command writes the history itself and touches the marker.
     let out = home.habitd(None, &["done", "water", "3"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     daemon
         .wait_for_log("another process wrote the history", WAIT)
         .expect("the daemon hears of it");
@@ -288,7 +292,10 @@ async fn a_write_by_a_command_that_cannot_reach_the_daemon_is_planned_on() {
         if status["habits"][0]["done"] == 3 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "never planned on: {status}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never planned on: {status}"
+        );
     }
     daemon.terminate(WAIT).expect("habitd stops");
 }
