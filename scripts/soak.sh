@@ -25,35 +25,10 @@ cargo build --release --example notification_counter --bin habitd
 bin=$root/target/release/habitd
 counter=$root/target/release/examples/notification_counter
 
-work=$(mktemp -d -t habitd-soak.XXXXXX)
-pids=()
-keep=0
-cleanup() {
-    local p
-    [ -n "${work:-}" ] && touch "$work/stop"
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ "$keep" = 1 ]; then echo "soak: logs kept in $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# A failure before the verdict keeps the logs too.
-keep=1
-
-# Waits up to $1 seconds for the command in the remaining arguments to succeed.
-wait_for() {
-    local limit=$1 i
-    shift
-    for ((i = 0; i < limit * 20; i++)); do
-        "$@" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-has_owner() {
-    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-        org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q 'boolean true'
-}
+# shellcheck source=scripts/measure-lib.sh
+source "$root/scripts/measure-lib.sh"
+start_work soak
+on_cleanup() { touch "$work/stop"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 sample_rss() { echo "$(date +%s) $(rss_kb "$hpid")" >>"$work/rss"; }
 
