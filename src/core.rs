@@ -97,6 +97,8 @@ pub enum Input {
     Loaded(Result<State, String>),
     /// Another process wrote the history.
     HistoryChanged,
+    /// The daemon is stopping.
+    Stop,
     /// The config was read again for an [`Effect::ReadConfig`].
     ConfigRead {
         /// The request to answer, if a D-Bus client asked for the reload.
@@ -125,6 +127,8 @@ pub enum Effect {
     Arm(Timestamp),
     /// Show a notification; answer with [`Input::Delivered`].
     Show(Show),
+    /// Close notification `id`.
+    Close(u32),
     /// Append these events to the history, in order.
     Record(Vec<NewEvent>),
     /// Carry out `command` in the store; answer with [`Input::Applied`].
@@ -273,7 +277,7 @@ impl Core {
         !self.sending.is_empty()
     }
 
-    /// The notifications on screen, by id (to close them at shutdown).
+    /// The notifications on screen, by id.
     pub fn on_screen(&self) -> impl Iterator<Item = u32> + '_ {
         self.on_screen.values().map(|shown| shown.id)
     }
@@ -306,6 +310,13 @@ impl Core {
             Input::ConfigRead { reply_to, outcome } => {
                 self.on_config(reply_to, outcome, now, &mut out);
             }
+            // Their buttons would be dead once this process is gone: servers
+            // send presses to the connection that showed the notification.
+            Input::Stop => out.extend(
+                self.on_screen
+                    .drain()
+                    .map(|(_, shown)| Effect::Close(shown.id)),
+            ),
         }
         out
     }

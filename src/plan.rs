@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::{Config, Goal, Habit};
+use crate::config::{Config, Habit};
 use crate::event::{Event, Kind};
 use crate::schedule::{Schedule, resolve};
 
@@ -542,16 +542,6 @@ fn start_of_next_day(config: &Config, date: Date) -> Option<Timestamp> {
 /// How late `occurrence` is at `now` (zero if not yet due).
 pub fn lateness(occurrence: &Occurrence, now: Timestamp) -> SignedDuration {
     now.duration_since(occurrence.at).max(SignedDuration::ZERO)
-}
-
-impl Goal {
-    /// The day's target amount: a count, or minutes.
-    pub fn amount(&self) -> u32 {
-        match self {
-            Goal::Count { count, .. } => *count,
-            Goal::Minutes(minutes) => *minutes,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -124,6 +124,16 @@ pub enum Goal {
     Minutes(u32),
 }
 
+impl Goal {
+    /// The day's target amount: a count, or minutes.
+    pub fn amount(&self) -> u32 {
+        match self {
+            Goal::Count { count, .. } => *count,
+            Goal::Minutes(minutes) => *minutes,
+        }
+    }
+}
+
 /// One problem found in a configuration, with its location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {

@@ -720,3 +720,13 @@ fn snooze_pause_and_resume_through_the_daemon_move_the_timer() {
     let effects = through_the_daemon(&mut core, Request::Resume, State::default(), now);
     assert_eq!(armed(&effects), Some(ts("2026-11-26T11:00:00Z")));
 }
+
+#[test]
+fn stopping_closes_the_notifications_on_screen() {
+    let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
+    let fired = core.step(Input::Timer, ts("2026-11-26T11:00:00Z"));
+    deliver(&mut core, &fired, ts("2026-11-26T11:00:00Z"));
+    let now = ts("2026-11-26T11:10:00Z");
+    assert_eq!(core.step(Input::Stop, now), [Effect::Close(100)]);
+    assert!(core.step(Input::Stop, now).is_empty(), "closed once");
+}

@@ -231,14 +231,8 @@ async fn serve(
             Ok(None) | Err(_) => break,
         }
     }
-    // Their buttons would be dead once this process is gone (servers send
-    // presses to the connection that showed the notification).
-    let mut closing = tokio::task::JoinSet::new();
-    for id in core.on_screen() {
-        let bus = shell.bus.clone();
-        closing.spawn(async move { notify::close(&bus, id).await });
-    }
-    let closed = async { while closing.join_next().await.is_some() {} };
+    shell.perform(core.step(Input::Stop, Timestamp::now()), &core, &mut timer)?;
+    let closed = async { while shell.sends.join_next().await.is_some() {} };
     if tokio::time::timeout(CLOSE_WAIT, closed).await.is_err() {
         debug!("the notification server did not close our notifications in time");
     }
@@ -298,6 +292,14 @@ impl Shell<'_> {
             match effect {
                 Effect::Arm(at) => timer.arm(at).context("cannot arm the wall-clock timer")?,
                 Effect::Show(show) => self.show(show, core),
+                Effect::Close(id) => {
+                    let bus = self.bus.clone();
+                    self.sends.spawn(async move {
+                        if let Err(e) = notify::close(&bus, id).await {
+                            debug!("cannot close notification {id}: {e}");
+                        }
+                    });
+                }
                 Effect::Record(events) => self.recorder.send(Job::Record(events)),
                 Effect::Apply {
                     ticket,
