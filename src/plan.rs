@@ -21,6 +21,17 @@ use crate::config::{Config, Habit};
 use crate::event::{Event, Kind};
 use crate::schedule::{Schedule, resolve};
 
+/// A snooze of one habit's reminders: those falling in `(from, until)` are
+/// replaced by one at `until`. Instants it does not cover are not touched,
+/// so planning from a date before the snooze (or after it) is unaffected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Snooze {
+    /// When it was asked for.
+    pub from: Timestamp,
+    /// When the reminder comes back.
+    pub until: Timestamp,
+}
+
 /// A pause of all reminders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pause {
@@ -37,8 +48,8 @@ pub struct State {
     pub totals: HashMap<(String, Date), i64>,
     /// Rest days per habit.
     pub skipped: HashSet<(String, Date)>,
-    /// Each habit's latest snooze: its reminder comes back at this instant.
-    pub snoozed: HashMap<String, Timestamp>,
+    /// Each habit's latest snooze.
+    pub snoozed: HashMap<String, Snooze>,
     /// The current pause, if any.
     pub pause: Option<Pause>,
     /// Which reminders are behind us.
@@ -147,7 +158,8 @@ impl State {
                 }
                 Kind::Snoozed => {
                     if let Some(until) = event.until {
-                        state.snoozed.insert(habit, until);
+                        let from = event.at;
+                        state.snoozed.insert(habit, Snooze { from, until });
                     }
                 }
                 Kind::Reminded | Kind::Missed | Kind::Undelivered => {
@@ -255,8 +267,10 @@ impl Missed {
 /// far were shown, and (for pace) answered with one unit each.
 #[derive(Clone, Copy, Debug, Default)]
 struct Assume {
-    /// Units assumed done on the day being planned.
+    /// Units assumed done on `day`, the day being planned.
     done: i64,
+    /// The day `done` is for (for pace: the day the window opens).
+    day: Option<Date>,
     /// The last reminder planned before the one being asked for.
     previous: Option<Timestamp>,
 }
@@ -281,18 +295,18 @@ impl<'a> Plan<'a> {
     /// with `assume` added to the history (for planning several ahead).
     fn next_for(&self, habit: &Habit, after: Timestamp, assume: Assume) -> Option<Timestamp> {
         let tz = &self.config.timezone;
-        let snoozed = self
-            .state
-            .snoozed
-            .get(&habit.id)
-            .copied()
-            .filter(|&until| until > after);
+        let snooze = self.state.snoozed.get(&habit.id).copied();
         let mut cursor = after;
         for _ in 0..SCAN_LIMIT {
-            // A snooze replaces every reminder before its end with one at it.
-            let at = match snoozed {
-                Some(until) if cursor < until => until,
-                _ => self.raw_next(habit, cursor, assume)?,
+            let raw = self.raw_next(habit, cursor, assume);
+            let at = match snooze {
+                // The snoozed reminder comes back at its end, in place of
+                // those it covers.
+                Some(s) if cursor < s.until => match raw {
+                    Some(raw) if raw <= s.from => raw,
+                    _ => s.until,
+                },
+                _ => raw?,
             };
             let date = tz.to_datetime(at).date();
             if self.state.is_skipped(&habit.id, date) || self.state.met(habit, date) {
@@ -333,7 +347,12 @@ impl<'a> Plan<'a> {
                         date
                     };
                     let end = resolve(tz, end_date.to_datetime(window.end))?;
-                    let done = self.state.total(&habit.id, date) + assume.done;
+                    let assumed = if assume.day == Some(date) {
+                        assume.done
+                    } else {
+                        0
+                    };
+                    let done = self.state.total(&habit.id, date) + assumed;
                     let goal = i64::from(habit.goal.amount());
                     if done < goal && after < end {
                         // Even pace: by `start + k/goal` of the window, k should be done.
@@ -344,11 +363,14 @@ impl<'a> Plan<'a> {
                                     .checked_div(i32::try_from(goal).ok()?)?,
                             )
                             .ok()?;
+                        // The gap is kept within a window: a late reminder
+                        // the day before does not shift this day's pace.
                         let gap_after = self
                             .state
                             .reminded
                             .last(&habit.id)
                             .max(assume.previous)
+                            .filter(|&last| last >= start)
                             .and_then(|last| last.checked_add(*min_gap).ok());
                         let mut at = behind_at.max(gap_after.unwrap_or(Timestamp::MIN));
                         if at <= after {
@@ -405,8 +427,8 @@ impl<'a> Plan<'a> {
             let mut latest = None;
             for _ in 0..SCAN_LIMIT {
                 let assume = Assume {
-                    done: 0,
                     previous: latest,
+                    ..Assume::default()
                 };
                 match self.next_for(habit, at, assume) {
                     Some(next) if next <= now => {
@@ -452,8 +474,8 @@ impl<'a> Plan<'a> {
         let mut at = after;
         for _ in 0..SCAN_LIMIT {
             let assume = Assume {
-                done: 0,
                 previous: found.map(|_| at),
+                ..Assume::default()
             };
             match self.next_for(habit, at, assume) {
                 Some(next) if next < before => {
@@ -510,10 +532,15 @@ impl<'a> Plan<'a> {
                 let Some(next) = self.next_for(habit, at, assume) else {
                     break;
                 };
-                let date = self.config.timezone.to_datetime(next).date();
+                let local = self.config.timezone.to_datetime(next);
+                let date = match &habit.schedule {
+                    Schedule::Pace { window, .. } => window.day_of(local),
+                    _ => local.date(),
+                };
                 if day != Some(date) {
                     day = Some(date);
                     assume.done = 0;
+                    assume.day = day;
                 }
                 assume.previous = Some(next);
                 all.push(Occurrence {
@@ -942,6 +969,62 @@ min_gap = "30m"
 goal = { count = 8, unit = "glasses" }
 "#;
         parse_str(text, Origin::Builtin).unwrap()
+    }
+
+    #[test]
+    fn a_snooze_touches_only_the_instants_it_covers() {
+        let c = config();
+        let events = [with(
+            event(1, "2026-11-26T12:30:05Z", Some("stretch"), Kind::Snoozed),
+            |e| e.until = Some(ts("2026-11-26T12:40:05Z")),
+        )];
+        let state = State::fold(&events, None);
+        let plan = Plan::new(&c, &state);
+        // Planned from weeks before, or after it: the schedule as is.
+        assert_eq!(
+            plan.upcoming(&["stretch".into()], ts("2026-11-01T00:00:00Z"), 1),
+            [occ("stretch", "2026-11-01T12:30:00Z")]
+        );
+        assert_eq!(
+            plan.upcoming(&["stretch".into()], ts("2026-12-01T00:00:00Z"), 1),
+            [occ("stretch", "2026-12-01T12:30:00Z")]
+        );
+        // From the day before, the day's reminder is the snoozed one.
+        assert_eq!(
+            plan.upcoming(&["stretch".into()], ts("2026-11-25T13:00:00Z"), 2),
+            [
+                occ("stretch", "2026-11-26T12:30:00Z"),
+                occ("stretch", "2026-11-26T12:40:05Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn pace_goes_on_day_after_day_in_a_listing() {
+        let c = pace_config();
+        let state = State::default();
+        let listed = Plan::new(&c, &state).upcoming(&[], ts("2026-12-01T00:00:00Z"), 20);
+        assert_eq!(listed.len(), 20, "{listed:?}");
+        let days: HashSet<Date> = listed
+            .iter()
+            .map(|o| o.at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
+            .collect();
+        assert_eq!(days.len(), 3, "8 a day over three days: {listed:?}");
+        assert_eq!(listed[8], occ("water", "2026-12-02T09:00:00Z"));
+    }
+
+    #[test]
+    fn a_late_reminder_the_day_before_does_not_shift_the_pace() {
+        let mut c = pace_config();
+        if let Schedule::Pace { min_gap, .. } = &mut c.habits[0].schedule {
+            *min_gap = SignedDuration::from_hours(13);
+        }
+        let mut state = State::default();
+        state.reminded.note("water", ts("2026-11-25T20:59:00Z"));
+        assert_eq!(
+            Plan::new(&c, &state).next_wake(ts("2026-11-26T00:00:00Z")),
+            Some(occ("water", "2026-11-26T09:00:00Z"))
+        );
     }
 
     #[test]

@@ -121,8 +121,8 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
             snoozed_until: state
                 .snoozed
                 .get(&habit.id)
-                .filter(|&&until| until > now)
-                .map(|&u| show(u)),
+                .filter(|s| s.until > now)
+                .map(|s| show(s.until)),
             next: plan
                 .upcoming(std::slice::from_ref(&habit.id), now, 1)
                 .first()

@@ -29,6 +29,18 @@ impl Window {
     pub fn wraps(&self) -> bool {
         self.end < self.start
     }
+
+    /// The day whose window holds the wall-clock time `at`: a window past
+    /// midnight belongs to the day it opens, so 00:30 in 22:00-01:00 is the
+    /// day before's.
+    pub fn day_of(&self, at: jiff::civil::DateTime) -> jiff::civil::Date {
+        let date = at.date();
+        if self.wraps() && at.time() <= self.end {
+            date.yesterday().unwrap_or(date)
+        } else {
+            date
+        }
+    }
 }
 
 impl std::fmt::Display for Window {

@@ -684,9 +684,13 @@ fn snooze_pause_and_resume_through_the_daemon_move_the_timer() {
     let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
     let now = ts("2026-11-26T10:31:00Z");
     let mut snoozed = State::default();
-    snoozed
-        .snoozed
-        .insert("water".into(), ts("2026-11-26T10:41:00Z"));
+    snoozed.snoozed.insert(
+        "water".into(),
+        crate::plan::Snooze {
+            from: now,
+            until: ts("2026-11-26T10:41:00Z"),
+        },
+    );
     let effects = through_the_daemon(
         &mut core,
         Request::Snooze {

@@ -1323,7 +1323,12 @@ fn build_state(g: &GenState, config: &Config, after: Timestamp) -> State {
     state.snoozed = g
         .snoozed
         .iter()
-        .map(|&(h, s)| (id(h), at(s)))
+        .map(|&(h, s)| {
+            // Snoozed a little before the query, for a while.
+            let until = at(s);
+            let from = until.checked_sub(secs(600)).unwrap();
+            (id(h), habitd::plan::Snooze { from, until })
+        })
         .collect::<HashMap<_, _>>();
     state.pause = g.pause.map(|(from, length)| Pause {
         from: at(from),
