@@ -274,3 +274,46 @@ fn pause_until_a_time_passed_today_lasts_until_that_time_tomorrow() {
     assert_eq!(again.status.code(), Some(2));
     assert_eq!(count(&log_events(&home), "resumed"), 1);
 }
+
+#[test]
+fn a_habit_removed_from_the_config_keeps_a_readable_history_and_undo_names_it() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    succeeded(&home.habitd(None, &["done", "sip"]));
+    succeeded(&home.habitd(None, &["done", "sip"]));
+    home.write_config(&CONFIG.replace("[habits.sip]\ntitle = \"Sip\"\nat = \"03:00\"\n", ""));
+
+    let log = home.habitd(None, &["log", "sip", "--json"]);
+    let events: serde_json::Value = serde_json::from_str(&succeeded(&log)).unwrap();
+    let events = events.as_array().unwrap();
+    assert_eq!(count(events, "done"), 2);
+    assert_eq!(
+        text(&log.stderr),
+        "habitd: sip is not in the config; showing its history\n"
+    );
+    let day = events[1]["date"].as_str().unwrap();
+
+    let undo = succeeded(&home.habitd(None, &["undo"]));
+    assert_eq!(
+        undo,
+        format!("sip: took back 1 on {day} (sip is not in the config)\n")
+    );
+    let undo = succeeded(&home.habitd(None, &["undo", "sip"]));
+    assert_eq!(
+        undo,
+        format!("sip: took back 1 on {day} (sip is not in the config)\n")
+    );
+    let none_left = home.habitd(None, &["undo", "sip"]);
+    assert_eq!(none_left.status.code(), Some(2));
+    assert_eq!(
+        text(&none_left.stderr),
+        "habitd: no habit \"sip\"; habits are: water\n"
+    );
+    // A name neither configured nor recorded is still a typo.
+    let typo = home.habitd(None, &["log", "watr"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert_eq!(
+        text(&typo.stderr),
+        "habitd: no habit \"watr\"; did you mean \"water\"?\n"
+    );
+}
