@@ -3,11 +3,19 @@
 //!
 //! Pure: the same request from the command line, a notification button or a
 //! D-Bus client turns into the same events here, so every path records
-//! exactly the same history. Callers supply `now` and, for undo, the event to
-//! take back.
+//! exactly the same history, and is refused with the same message. Callers
+//! supply `now` and what the history says that a command depends on
+//! ([`Context`]: the completion undo would take back, whether reminders are
+//! paused).
+//!
+//! The accepted ranges live here too: a completion up to a year back, a rest
+//! day up to a year either way, a pause up to 366 days ahead. Times in
+//! messages are local, in the configured zone, in a notation the user can
+//! type back.
 
 use jiff::civil::{Date, DateTime};
-use jiff::{SignedDuration, Timestamp};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Span, Timestamp};
 
 use crate::config::{Config, Goal, Habit};
 use crate::event::{Event, Kind, NewEvent, Source};
@@ -29,14 +37,15 @@ pub enum Request {
         /// Time, or empty for now.
         at: String,
     },
-    /// `habitd undo [HABIT]` (empty: any habit).
+    /// `habitd undo [HABIT]` (empty: the latest completion of any habit).
     Undo {
         /// Habit id, or empty.
         habit: String,
     },
     /// `habitd snooze HABIT|all [DURATION]`.
     Snooze {
-        /// Habit id, or `all`.
+        /// Habit id, or `all` (never empty: snoozing every habit is asked
+        /// for by name).
         habit: String,
         /// Duration, or empty for each habit's default.
         duration: String,
@@ -177,6 +186,91 @@ pub struct Rejected(pub String);
 /// The longest snooze; longer postponements are what `skip` and `pause` are for.
 pub const MAX_SNOOZE: SignedDuration = SignedDuration::from_hours(24);
 
+/// The longest pause: a long holiday, not a typo'd year.
+pub const MAX_PAUSE: SignedDuration = SignedDuration::from_hours(366 * 24);
+
+/// How far back `done --at` and `skip --date` reach, and how far ahead
+/// `skip --date` does: enough to catch up on a forgotten entry or to plan a
+/// holiday, while a mistyped year (`1026`, `9999`) is refused.
+fn one_year() -> Span {
+    Span::new().years(1)
+}
+
+/// The first day a completion may count for, seen from `today`.
+fn earliest_day(today: Date) -> Date {
+    today.checked_sub(one_year()).unwrap_or(today)
+}
+
+/// The last day that may be made a rest day, seen from `today`.
+fn latest_rest_day(today: Date) -> Date {
+    today.checked_add(one_year()).unwrap_or(today)
+}
+
+/// `at` as the user could type it back: `HH:MM` today, else
+/// `YYYY-MM-DD HH:MM`, in the configured zone. For refusals, which echo a
+/// time the user gave.
+fn typed(tz: &TimeZone, at: Timestamp, now: Timestamp) -> String {
+    let local = tz.to_datetime(at);
+    if local.date() == tz.to_datetime(now).date() {
+        local.strftime("%H:%M").to_string()
+    } else {
+        local.strftime("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// `at` for a confirmation: `HH:MM` today, `tomorrow HH:MM`, else with
+/// weekday and date (`Sat 2026-11-28 21:46`), in the configured zone. A
+/// time without a day would read as today.
+fn when(tz: &TimeZone, at: Timestamp, now: Timestamp) -> String {
+    let local = tz.to_datetime(at);
+    let today = tz.to_datetime(now).date();
+    if local.date() == today {
+        local.strftime("%H:%M").to_string()
+    } else if today.tomorrow().is_ok_and(|t| t == local.date()) {
+        local.strftime("tomorrow %H:%M").to_string()
+    } else {
+        local.strftime("%a %Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// The refusal of a completion of `habit` at `shown` (a time as typed or
+/// as [`typed`] writes it), with the accepted range.
+fn done_out_of_range(habit: &str, shown: &str, why: &str, today: Date) -> Rejected {
+    Rejected(format!(
+        "cannot record {habit} at {shown}: {why}expected a time from {} up to now",
+        earliest_day(today)
+    ))
+}
+
+/// The refusal of a pause until `shown`, with the accepted range.
+fn pause_out_of_range(config: &Config, shown: &str, why: &str, now: Timestamp) -> Rejected {
+    let latest = now.checked_add(MAX_PAUSE).unwrap_or(Timestamp::MAX);
+    Rejected(format!(
+        "cannot pause until {shown}: {why}expected a time from now up to {} (366 days), or a duration up to 366d",
+        typed(&config.timezone, latest, now)
+    ))
+}
+
+/// Whether `text` is a date-time in one of [`parse_time`]'s notations, even
+/// if it names no instant habitd can represent (`9999-12-31 23:00`).
+fn is_date_time(text: &str) -> bool {
+    text.parse::<Timestamp>().is_ok() || text.replacen(' ', "T", 1).parse::<DateTime>().is_ok()
+}
+
+/// The habit a request names, which it must: an empty id is refused, not
+/// taken for "every habit".
+fn named_habit<'c>(config: &'c Config, id: &str, or_all: bool) -> Result<&'c Habit, Rejected> {
+    if id.trim().is_empty() {
+        let ids: Vec<&str> = config.habits.iter().map(|h| h.id.as_str()).collect();
+        let all = if or_all { ", or all" } else { "" };
+        return Err(Rejected(format!(
+            "missing habit: expected one of {}{all}",
+            ids.join(", ")
+        )));
+    }
+    find_habit(config, id)
+}
+
 /// The habit with id `id`, or an error suggesting the closest one.
 pub fn find_habit<'c>(config: &'c Config, id: &str) -> Result<&'c Habit, Rejected> {
     config.habit(id).ok_or_else(|| {
@@ -254,12 +348,21 @@ pub fn parse_date(config: &Config, text: &str, now: Timestamp) -> Result<Date, R
     })
 }
 
-/// The events `command` becomes. `last_done` is the completion `undo` would
-/// take back (the caller looks it up in the store).
+/// What the history says that a command depends on; the caller looks it
+/// up in the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The completion `undo` would take back.
+    pub last_done: Option<Event>,
+    /// Whether reminders are paused now.
+    pub paused: bool,
+}
+
+/// The events `command` becomes, given what the history says (`context`).
 pub fn events(
     config: &Config,
     command: &Command,
-    last_done: Option<&Event>,
+    context: &Context,
     source: Source,
     now: Timestamp,
 ) -> Result<Vec<NewEvent>, Rejected> {
@@ -270,11 +373,21 @@ pub fn events(
         Command::Done { habit, amount, at } => {
             let habit = find_habit(config, habit)?;
             let at = at.unwrap_or(now);
-            if at > now {
-                return Err(Rejected(format!(
-                    "cannot record {} in the future ({at}); use a time up to now",
-                    habit.id
-                )));
+            let date = tz.to_datetime(at).date();
+            let why = if at > now {
+                Some("that is in the future; ")
+            } else if date < earliest_day(today) {
+                Some("that is more than a year ago; ")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(done_out_of_range(
+                    &habit.id,
+                    &typed(tz, at, now),
+                    why,
+                    today,
+                ));
             }
             let amount = match (amount, &habit.goal) {
                 (Some(n), _) => *n,
@@ -283,19 +396,22 @@ pub fn events(
             };
             Ok(vec![NewEvent {
                 at,
-                date: tz.to_datetime(at).date(),
+                date,
                 amount: Some(amount),
                 ..event(Some(&habit.id), Kind::Done)
             }])
         }
         Command::Undo { habit } => {
-            if let Some(id) = habit {
-                find_habit(config, id)?;
-            }
-            let target = last_done.ok_or_else(|| match habit {
-                Some(id) => Rejected(format!("nothing to undo for {id}")),
-                None => Rejected("nothing to undo".to_string()),
-            })?;
+            // A habit no longer in the config may still be named: its
+            // completions stay in the history, and can be taken back.
+            let target = match (&context.last_done, habit) {
+                (Some(target), _) => target,
+                (None, Some(id)) => {
+                    find_habit(config, id)?;
+                    return Err(Rejected(format!("nothing to undo for {id}")));
+                }
+                (None, None) => return Err(Rejected("nothing to undo".to_string())),
+            };
             Ok(vec![NewEvent {
                 date: target.date,
                 target: Some(target.id),
@@ -325,26 +441,83 @@ pub fn events(
         }
         Command::Skip { habit, date } => {
             let habit = find_habit(config, habit)?;
+            let date = date.unwrap_or(today);
+            let (earliest, latest) = (earliest_day(today), latest_rest_day(today));
+            if !(earliest..=latest).contains(&date) {
+                return Err(Rejected(format!(
+                    "cannot make {date} a rest day for {}: expected a date from {earliest} to {latest}",
+                    habit.id
+                )));
+            }
             Ok(vec![NewEvent {
-                date: date.unwrap_or(today),
+                date,
                 ..event(Some(&habit.id), Kind::Skipped)
             }])
         }
         Command::Pause { until } => {
-            if let Some(until) = until
-                && *until <= now
-            {
-                return Err(Rejected(format!(
-                    "cannot pause until {until}: that is not in the future"
-                )));
+            if let Some(until) = *until {
+                let shown = || typed(tz, until, now);
+                if until <= now {
+                    return Err(pause_out_of_range(
+                        config,
+                        &shown(),
+                        "that is not in the future; ",
+                        now,
+                    ));
+                }
+                if now
+                    .checked_add(MAX_PAUSE)
+                    .is_ok_and(|latest| until > latest)
+                {
+                    return Err(pause_out_of_range(config, &shown(), "", now));
+                }
             }
             Ok(vec![NewEvent {
                 until: *until,
                 ..event(None, Kind::Paused)
             }])
         }
-        Command::Resume => Ok(vec![event(None, Kind::Resumed)]),
+        Command::Resume => {
+            if !context.paused {
+                return Err(Rejected(
+                    "not paused: reminders are not held, so there is nothing to resume".to_string(),
+                ));
+            }
+            Ok(vec![event(None, Kind::Resumed)])
+        }
     }
+}
+
+/// The instant a pause given as `text` ends: a duration from now, or a time
+/// (`HH:MM` is the next such time, tomorrow once it has passed today).
+fn pause_end(config: &Config, text: &str, now: Timestamp) -> Result<Timestamp, Rejected> {
+    if let Ok(length) = parse_duration(text) {
+        if !length.is_positive() {
+            return Err(Rejected(format!(
+                "invalid pause {text:?}: expected a duration from 1s up to 366d, e.g. \"30m\""
+            )));
+        }
+        return now.checked_add(length).map_err(|e| Rejected(e.to_string()));
+    }
+    if let Ok(at) = parse_time(config, text, now) {
+        let tz = &config.timezone;
+        return match parse_clock_time(text) {
+            Ok(clock) if at <= now => {
+                let tomorrow = tz.to_datetime(now).date().tomorrow();
+                tomorrow
+                    .ok()
+                    .and_then(|day| resolve(tz, day.to_datetime(clock)))
+                    .ok_or_else(|| pause_out_of_range(config, text, "", now))
+            }
+            _ => Ok(at),
+        };
+    }
+    if is_date_time(text) {
+        return Err(pause_out_of_range(config, text, "", now));
+    }
+    Err(Rejected(format!(
+        "invalid pause {text:?}: expected a duration up to 366d like \"30m\", or a time like \"18:00\" or \"2026-11-27 08:00\""
+    )))
 }
 
 /// The command a request in the command line's notations stands for;
@@ -359,38 +532,56 @@ pub fn from_request(
     }
     let command = match request {
         Request::Done { habit, amount, at } => {
-            let found = find_habit(config, habit)?;
+            let found = named_habit(config, habit, false)?;
+            let at = optional(at)
+                .map(|t| {
+                    parse_time(config, t, now).map_err(|invalid| {
+                        // A date-time habitd cannot represent is out of
+                        // range, not misspelt.
+                        if is_date_time(t) {
+                            let today = config.timezone.to_datetime(now).date();
+                            done_out_of_range(&found.id, t, "", today)
+                        } else {
+                            invalid
+                        }
+                    })
+                })
+                .transpose()?;
             Command::Done {
-                habit: habit.clone(),
-                amount: optional(amount).map(|a| parse_amount(found, a)).transpose()?,
-                at: optional(at).map(|t| parse_time(config, t, now)).transpose()?,
+                habit: found.id.clone(),
+                amount: optional(amount)
+                    .map(|a| parse_amount(found, a))
+                    .transpose()?,
+                at,
             }
         }
+        // Checked against the history, not here: a habit no longer in the
+        // config may still have completions to take back.
         Request::Undo { habit } => Command::Undo {
             habit: optional(habit).map(str::to_string),
         },
         Request::Snooze { habit, duration } => Command::Snooze {
-            habit: optional(habit).filter(|h| *h != "all").map(str::to_string),
+            habit: match habit.as_str() {
+                "all" => None,
+                id => Some(named_habit(config, id, true)?.id.clone()),
+            },
             duration: optional(duration)
                 .map(|d| {
-                    parse_duration(d).map_err(|e| Rejected(format!("{e}; for example `habitd snooze water 20m`")))
+                    parse_duration(d).map_err(|e| {
+                        Rejected(format!("{e}; for example `habitd snooze water 20m`"))
+                    })
                 })
                 .transpose()?,
         },
         Request::Skip { habit, date } => Command::Skip {
-            habit: habit.clone(),
-            date: optional(date).map(|d| parse_date(config, d, now)).transpose()?,
+            habit: named_habit(config, habit, false)?.id.clone(),
+            date: optional(date)
+                .map(|d| parse_date(config, d, now))
+                .transpose()?,
         },
         Request::Pause { until } => Command::Pause {
             until: optional(until)
-                .map(|text| match parse_duration(text) {
-                    Ok(length) => now.checked_add(length).map_err(|e| Rejected(e.to_string())),
-                    Err(_) => parse_time(config, text, now).map_err(|_| {
-                        Rejected(format!(
-                            "invalid pause {text:?}: expected a duration like \"30m\" or a time like \"18:00\" or \"2026-11-27 08:00\""
-                        ))
-                    }),
-                })
+                .map(|text| pause_end(config, text, now))
                 .transpose()?,
         },
         Request::Resume => Command::Resume,
@@ -400,14 +591,16 @@ pub fn from_request(
 }
 
 /// One line telling the user what was recorded, with the state after it.
-pub fn confirmation(config: &Config, state: &State, events: &[NewEvent]) -> String {
+/// `state` must hold the totals of the events' own dates, however old.
+pub fn confirmation(config: &Config, state: &State, events: &[NewEvent], now: Timestamp) -> String {
     let tz = &config.timezone;
-    let clock = |at: Timestamp| tz.to_datetime(at).strftime("%H:%M").to_string();
     let lines: Vec<String> = events
         .iter()
         .map(|e| {
-            let habit = e.habit.as_deref().and_then(|id| config.habit(id));
+            let id = e.habit.as_deref().unwrap_or("");
+            let habit = config.habit(id);
             let progress = |h: &Habit| format!("{} on {}", Progress::of(h, state, e.date), e.date);
+            let until = || e.until.map(|at| when(tz, at, now)).unwrap_or_default();
             match (e.kind, habit) {
                 (Kind::Done, Some(h)) => {
                     let met = if state.met(h, e.date) {
@@ -423,21 +616,19 @@ pub fn confirmation(config: &Config, state: &State, events: &[NewEvent]) -> Stri
                     e.amount.unwrap_or(0),
                     progress(h)
                 ),
-                (Kind::Snoozed, Some(h)) => format!(
-                    "{}: snoozed until {}",
-                    h.id,
-                    e.until.map(clock).unwrap_or_default()
+                (Kind::Undone, None) => format!(
+                    "{id}: took back {} on {} ({id} is not in the config)",
+                    e.amount.unwrap_or(0),
+                    e.date
                 ),
-                (Kind::Skipped, Some(h)) => format!("{}: {} is a rest day", h.id, e.date),
+                (Kind::Snoozed, _) => format!("{id}: snoozed until {}", until()),
+                (Kind::Skipped, _) => format!("{id}: {} is a rest day", e.date),
                 (Kind::Paused, _) => match e.until {
-                    Some(until) => format!(
-                        "paused until {}",
-                        tz.to_datetime(until).strftime("%a %H:%M")
-                    ),
+                    Some(_) => format!("paused until {}", until()),
                     None => "paused until `habitd resume`".to_string(),
                 },
                 (Kind::Resumed, _) => "resumed".to_string(),
-                (kind, _) => format!("recorded {}", kind.as_str()),
+                (kind, _) => format!("{id}: recorded {}", kind.as_str()),
             }
         })
         .collect();
@@ -512,7 +703,7 @@ mod tests {
             amount: None,
             at: Some("2026-11-25T23:30:00Z".parse().unwrap()),
         };
-        let e = events(&c, &cmd, None, Source::Cli, now()).unwrap();
+        let e = events(&c, &cmd, &Context::default(), Source::Cli, now()).unwrap();
         assert_eq!(e[0].amount, Some(20));
         // 23:30 UTC is 00:30 the next day in Berlin.
         assert_eq!(e[0].date.to_string(), "2026-11-26");
@@ -521,7 +712,7 @@ mod tests {
             amount: None,
             at: Some("2026-11-27T00:00:00Z".parse().unwrap()),
         };
-        assert!(events(&c, &future, None, Source::Cli, now()).is_err());
+        assert!(events(&c, &future, &Context::default(), Source::Cli, now()).is_err());
     }
 
     #[test]
@@ -532,7 +723,9 @@ mod tests {
             date: None,
         };
         assert_eq!(
-            events(&c, &cmd, None, Source::Cli, now()).unwrap_err().0,
+            events(&c, &cmd, &Context::default(), Source::Cli, now())
+                .unwrap_err()
+                .0,
             "no habit \"watr\"; did you mean \"water\"?"
         );
     }
@@ -544,7 +737,7 @@ mod tests {
             habit: None,
             duration: Some(SignedDuration::from_mins(20)),
         };
-        let e = events(&c, &cmd, None, Source::Cli, now()).unwrap();
+        let e = events(&c, &cmd, &Context::default(), Source::Cli, now()).unwrap();
         assert_eq!(e.len(), 4);
         assert!(
             e.iter()
@@ -554,7 +747,7 @@ mod tests {
             habit: None,
             duration: Some(SignedDuration::from_hours(25)),
         };
-        assert!(events(&c, &too_long, None, Source::Cli, now()).is_err());
+        assert!(events(&c, &too_long, &Context::default(), Source::Cli, now()).is_err());
     }
 
     #[test]
@@ -562,8 +755,307 @@ mod tests {
         let c = config();
         let cmd = Command::Undo { habit: None };
         assert_eq!(
-            events(&c, &cmd, None, Source::Cli, now()).unwrap_err().0,
+            events(&c, &cmd, &Context::default(), Source::Cli, now())
+                .unwrap_err()
+                .0,
             "nothing to undo"
+        );
+    }
+
+    fn request(c: &Config, request: Request, now: Timestamp) -> Result<Command, Rejected> {
+        from_request(c, &request, now).map(|command| command.expect("a command"))
+    }
+
+    /// The confirmation of `command` with nothing recorded before it.
+    fn confirm(c: &Config, command: &Command, context: &Context, now: Timestamp) -> String {
+        let events = events(c, command, context, Source::Cli, now).unwrap();
+        confirmation(c, &State::default(), &events, now)
+    }
+
+    fn pause(c: &Config, until: &str, now: Timestamp) -> Result<String, Rejected> {
+        let command = request(
+            c,
+            Request::Pause {
+                until: until.into(),
+            },
+            now,
+        )?;
+        events(c, &command, &Context::default(), Source::Cli, now)
+            .map(|events| confirmation(c, &State::default(), &events, now))
+    }
+
+    #[test]
+    fn done_at_is_refused_outside_a_year_back_up_to_now_with_the_range_in_local_time() {
+        let c = config();
+        let done = |at: &str| {
+            request(
+                &c,
+                Request::Done {
+                    habit: "walk".into(),
+                    amount: String::new(),
+                    at: at.into(),
+                },
+                now(),
+            )
+            .and_then(|command| events(&c, &command, &Context::default(), Source::Cli, now()))
+        };
+        // now() is 15:00 in Berlin.
+        assert_eq!(
+            done("16:00").unwrap_err().0,
+            "cannot record walk at 16:00: that is in the future; expected a time from 2025-11-26 up to now"
+        );
+        assert_eq!(
+            done("1900-01-01 10:00").unwrap_err().0,
+            "cannot record walk at 1900-01-01 10:00: that is more than a year ago; expected a time from 2025-11-26 up to now"
+        );
+        assert!(
+            done("0001-01-01T10:00:00Z")
+                .unwrap_err()
+                .0
+                .contains("more than a year ago")
+        );
+        // Beyond what can be represented in the zone: the range, not a
+        // hint at the notation the user already used.
+        assert_eq!(
+            done("9999-12-31 23:00").unwrap_err().0,
+            "cannot record walk at 9999-12-31 23:00: expected a time from 2025-11-26 up to now"
+        );
+        assert!(done("2025-11-26 00:00").is_ok());
+        assert!(done("2025-11-25 23:59").is_err());
+    }
+
+    #[test]
+    fn skip_dates_reach_a_year_either_way() {
+        let c = config();
+        let skip = |date: &str| {
+            request(
+                &c,
+                Request::Skip {
+                    habit: "walk".into(),
+                    date: date.into(),
+                },
+                now(),
+            )
+            .and_then(|command| events(&c, &command, &Context::default(), Source::Cli, now()))
+        };
+        assert!(skip("2025-11-26").is_ok());
+        assert!(skip("2027-11-26").is_ok());
+        for date in [
+            "0001-01-01",
+            "1900-01-01",
+            "2025-11-25",
+            "2027-11-27",
+            "9999-12-31",
+        ] {
+            assert_eq!(
+                skip(date).unwrap_err().0,
+                format!(
+                    "cannot make {date} a rest day for walk: expected a date from 2025-11-26 to 2027-11-26"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn pause_until_a_passed_clock_time_rolls_over_to_tomorrow() {
+        let c = config();
+        // 15:00 in Berlin: 08:00 has passed, 18:00 has not.
+        assert_eq!(
+            pause(&c, "08:00", now()).unwrap(),
+            "paused until tomorrow 08:00"
+        );
+        assert_eq!(pause(&c, "18:00", now()).unwrap(), "paused until 18:00");
+        assert_eq!(
+            pause(&c, "15:00", now()).unwrap(),
+            "paused until tomorrow 15:00"
+        );
+    }
+
+    #[test]
+    fn pause_refusals_give_the_range_in_local_time() {
+        let c = config();
+        let latest = "up to 2027-11-27 15:00 (366 days), or a duration up to 366d";
+        assert_eq!(
+            pause(&c, "2026-11-26 08:00", now()).unwrap_err().0,
+            format!(
+                "cannot pause until 08:00: that is not in the future; expected a time from now {latest}"
+            )
+        );
+        assert_eq!(
+            pause(&c, "2026-11-25T07:00:00Z", now()).unwrap_err().0,
+            format!(
+                "cannot pause until 2026-11-25 08:00: that is not in the future; expected a time from now {latest}"
+            )
+        );
+        assert_eq!(
+            pause(&c, "2030-01-01 00:00", now()).unwrap_err().0,
+            format!("cannot pause until 2030-01-01 00:00: expected a time from now {latest}")
+        );
+        assert_eq!(
+            pause(&c, "9999-12-31 00:00", now()).unwrap_err().0,
+            format!("cannot pause until 9999-12-31 00:00: expected a time from now {latest}")
+        );
+        assert!(
+            pause(&c, "0s", now())
+                .unwrap_err()
+                .0
+                .contains("from 1s up to 366d")
+        );
+        assert!(
+            pause(&c, "367d", now())
+                .unwrap_err()
+                .0
+                .contains("up to 366d")
+        );
+        assert!(
+            pause(&c, "soon", now())
+                .unwrap_err()
+                .0
+                .contains("\"18:00\"")
+        );
+    }
+
+    #[test]
+    fn confirmations_show_the_day_whenever_it_is_not_today() {
+        let c = config();
+        let snooze = |duration: &str| {
+            let command = request(
+                &c,
+                Request::Snooze {
+                    habit: "water".into(),
+                    duration: duration.into(),
+                },
+                now(),
+            )
+            .unwrap();
+            confirm(&c, &command, &Context::default(), now())
+        };
+        assert_eq!(snooze("20m"), "water: snoozed until 15:20");
+        assert_eq!(snooze("24h"), "water: snoozed until tomorrow 15:00");
+        // A Thursday, 366 days on.
+        assert_eq!(
+            pause(&c, "366d", now()).unwrap(),
+            "paused until Sat 2027-11-27 15:00"
+        );
+        assert_eq!(
+            pause(&c, "", now()).unwrap(),
+            "paused until `habitd resume`"
+        );
+    }
+
+    #[test]
+    fn an_empty_habit_is_refused_everywhere_and_all_is_asked_for_by_name() {
+        let c = config();
+        let requests = [
+            Request::Done {
+                habit: String::new(),
+                amount: String::new(),
+                at: String::new(),
+            },
+            Request::Snooze {
+                habit: String::new(),
+                duration: String::new(),
+            },
+            Request::Snooze {
+                habit: " ".into(),
+                duration: "10m".into(),
+            },
+            Request::Skip {
+                habit: String::new(),
+                date: String::new(),
+            },
+        ];
+        for r in requests {
+            let refused = request(&c, r.clone(), now()).unwrap_err().0;
+            assert!(
+                refused.starts_with(
+                    "missing habit: expected one of bedtime-stretch, stretch, walk, water"
+                ),
+                "{r:?}: {refused}"
+            );
+        }
+        let all = Request::Snooze {
+            habit: "all".into(),
+            duration: String::new(),
+        };
+        assert_eq!(
+            request(&c, all, now()),
+            Ok(Command::Snooze {
+                habit: None,
+                duration: None
+            })
+        );
+    }
+
+    #[test]
+    fn resume_is_refused_when_nothing_is_paused() {
+        let c = config();
+        let resume = |paused| {
+            let context = Context {
+                paused,
+                ..Context::default()
+            };
+            events(&c, &Command::Resume, &context, Source::Cli, now())
+        };
+        assert_eq!(
+            resume(false).unwrap_err().0,
+            "not paused: reminders are not held, so there is nothing to resume"
+        );
+        assert_eq!(resume(true).unwrap()[0].kind, Kind::Resumed);
+    }
+
+    fn done_event(id: i64, habit: &str, date: &str, amount: i64) -> Event {
+        Event {
+            id,
+            event: NewEvent {
+                amount: Some(amount),
+                ..NewEvent::new(
+                    now(),
+                    date.parse().unwrap(),
+                    Some(habit),
+                    Kind::Done,
+                    Source::Cli,
+                )
+            },
+        }
+    }
+
+    #[test]
+    fn undo_says_what_it_took_back_even_of_a_removed_habit() {
+        let c = config();
+        let removed = Context {
+            last_done: Some(done_event(7, "sip", "2026-11-20", 2)),
+            ..Context::default()
+        };
+        let any = Command::Undo { habit: None };
+        assert_eq!(
+            confirm(&c, &any, &removed, now()),
+            "sip: took back 2 on 2026-11-20 (sip is not in the config)"
+        );
+        let named = Command::Undo {
+            habit: Some("sip".into()),
+        };
+        assert_eq!(
+            confirm(&c, &named, &removed, now()),
+            "sip: took back 2 on 2026-11-20 (sip is not in the config)"
+        );
+        // A name that is neither configured nor in the history is a typo.
+        let typo = Command::Undo {
+            habit: Some("watr".into()),
+        };
+        assert_eq!(
+            events(&c, &typo, &Context::default(), Source::Cli, now())
+                .unwrap_err()
+                .0,
+            "no habit \"watr\"; did you mean \"water\"?"
+        );
+        let configured = Context {
+            last_done: Some(done_event(8, "water", "2026-11-26", 2)),
+            ..Context::default()
+        };
+        assert_eq!(
+            confirm(&c, &any, &configured, now()),
+            "water: took back 2; now 0/8 glasses on 2026-11-26"
         );
     }
 }

@@ -5,6 +5,11 @@
 //! sent to the daemon loop, which answers on a oneshot channel. zbus types
 //! stay in this module. Arguments are strings in the same notations as the
 //! command line, so `busctl --user call` is as convenient as `habitd`.
+//!
+//! Refusals travel as typed errors ([`ControlError`]: `org.habitd.Error.Rejected`
+//! for a request that is wrong, `org.habitd.Error.Failed` for one that could
+//! not be carried out), so the command line gives the same message and exit
+//! code whether the daemon or it itself refused.
 
 use std::time::Duration;
 
@@ -12,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use crate::command::Request;
 use zbus::fdo;
+use zbus::message::Header;
 use zbus::object_server::SignalEmitter;
 
 /// The daemon's well-known bus name.
@@ -30,6 +36,29 @@ pub enum Refusal {
     Invalid(String),
     /// The daemon could not carry it out (the store failed): exit code 1.
     Failed(String),
+}
+
+/// How the interface refuses a call, as D-Bus errors named
+/// `org.habitd.Error.Rejected` and `org.habitd.Error.Failed`; the text is the
+/// message the command line prints.
+#[derive(Debug, zbus::DBusError)]
+#[zbus(prefix = "org.habitd.Error")]
+pub enum ControlError {
+    /// The request is wrong (unknown habit, bad amount, out of range): the
+    /// command line exits with code 2.
+    Rejected(String),
+    /// The daemon could not carry it out (the store failed, it is stopping):
+    /// the command line exits with code 1.
+    Failed(String),
+}
+
+impl From<Refusal> for ControlError {
+    fn from(refusal: Refusal) -> ControlError {
+        match refusal {
+            Refusal::Invalid(message) => ControlError::Rejected(message),
+            Refusal::Failed(message) => ControlError::Failed(message),
+        }
+    }
 }
 
 /// A request with the channel its reply goes back on.
@@ -51,18 +80,17 @@ impl Control {
         Control { requests }
     }
 
-    async fn ask(&self, request: Request) -> fdo::Result<String> {
+    async fn ask(&self, request: Request) -> Result<String, ControlError> {
         check_sizes(&request)?;
+        let shutting_down = || ControlError::Failed("habitd is shutting down".to_string());
         let (reply, answer) = oneshot::channel();
         self.requests
             .send(Envelope { request, reply })
             .await
-            .map_err(|_| fdo::Error::Failed("habitd is shutting down".to_string()))?;
+            .map_err(|_| shutting_down())?;
         match answer.await {
-            Ok(Ok(text)) => Ok(text),
-            Ok(Err(Refusal::Invalid(message))) => Err(fdo::Error::InvalidArgs(message)),
-            Ok(Err(Refusal::Failed(message))) => Err(fdo::Error::Failed(message)),
-            Err(_) => Err(fdo::Error::Failed("habitd is shutting down".to_string())),
+            Ok(reply) => reply.map_err(ControlError::from),
+            Err(_) => Err(shutting_down()),
         }
     }
 }
@@ -74,7 +102,7 @@ pub const MAX_ARGUMENT: usize = 1024;
 
 /// Refuses a request with an argument over [`MAX_ARGUMENT`], without
 /// echoing it.
-fn check_sizes(request: &Request) -> fdo::Result<()> {
+fn check_sizes(request: &Request) -> Result<(), ControlError> {
     let longest = match request {
         Request::Done { habit, amount, at } => {
             [habit, amount, at].map(|a| a.len()).into_iter().max()
@@ -86,7 +114,7 @@ fn check_sizes(request: &Request) -> fdo::Result<()> {
         Request::Resume | Request::Status | Request::Reload => None,
     };
     match longest {
-        Some(len) if len > MAX_ARGUMENT => Err(fdo::Error::InvalidArgs(format!(
+        Some(len) if len > MAX_ARGUMENT => Err(ControlError::Rejected(format!(
             "an argument of {len} bytes is too long (at most {MAX_ARGUMENT})"
         ))),
         _ => Ok(()),
@@ -96,42 +124,52 @@ fn check_sizes(request: &Request) -> fdo::Result<()> {
 #[zbus::interface(name = "org.habitd.Habitd1")]
 impl Control {
     /// Records a completion: habit id, amount ("" = default), time ("" = now).
-    async fn done(&self, habit: String, amount: String, at: String) -> fdo::Result<String> {
+    async fn done(
+        &self,
+        habit: String,
+        amount: String,
+        at: String,
+    ) -> Result<String, ControlError> {
         self.ask(Request::Done { habit, amount, at }).await
     }
 
-    /// Takes back the latest completion of a habit ("" = any habit).
-    async fn undo(&self, habit: String) -> fdo::Result<String> {
+    /// Takes back the latest completion of a habit ("" = of any habit).
+    async fn undo(&self, habit: String) -> Result<String, ControlError> {
         self.ask(Request::Undo { habit }).await
     }
 
     /// Postpones a habit's reminder ("all" = every habit) by a duration ("" = its default).
-    async fn snooze(&self, habit: String, duration: String) -> fdo::Result<String> {
+    async fn snooze(&self, habit: String, duration: String) -> Result<String, ControlError> {
         self.ask(Request::Snooze { habit, duration }).await
     }
 
     /// Makes a date ("" = today) a rest day for a habit.
-    async fn skip(&self, habit: String, date: String) -> fdo::Result<String> {
+    async fn skip(&self, habit: String, date: String) -> Result<String, ControlError> {
         self.ask(Request::Skip { habit, date }).await
     }
 
     /// Holds all reminders for a duration or until a time ("" = until Resume).
-    async fn pause(&self, until: String) -> fdo::Result<String> {
+    async fn pause(&self, until: String) -> Result<String, ControlError> {
         self.ask(Request::Pause { until }).await
     }
 
+    // The methods without arguments take the header, unused: zbus checks the
+    // body of a call against the arguments only when a method takes any,
+    // and so refuses a stray argument with InvalidArgs, as it refuses wrong
+    // arguments to the other methods.
+
     /// Ends a pause.
-    async fn resume(&self) -> fdo::Result<String> {
+    async fn resume(&self, #[zbus(header)] _header: Header<'_>) -> Result<String, ControlError> {
         self.ask(Request::Resume).await
     }
 
     /// Today's progress, the next reminders and any snooze, skip or pause, as JSON.
-    async fn status(&self) -> fdo::Result<String> {
+    async fn status(&self, #[zbus(header)] _header: Header<'_>) -> Result<String, ControlError> {
         self.ask(Request::Status).await
     }
 
     /// Reads the config file again (like SIGHUP).
-    async fn reload(&self) -> fdo::Result<String> {
+    async fn reload(&self, #[zbus(header)] _header: Header<'_>) -> Result<String, ControlError> {
         self.ask(Request::Reload).await
     }
 
@@ -191,17 +229,36 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
             CALL_TIMEOUT.as_secs()
         ))),
         Ok(Ok(message)) => Ok(message.body().deserialize::<String>()?),
-        Ok(Err(zbus::Error::MethodError(name, text, _))) => {
-            let text = text.unwrap_or_default();
-            if name.as_str() == "org.freedesktop.DBus.Error.InvalidArgs" {
-                Err(Refusal::Invalid(text))
-            } else {
-                Err(Refusal::Failed(text))
-            }
-        }
-        Ok(Err(other)) => return Err(other),
+        Ok(Err(error)) => Err(refusal(error)?),
     };
     Ok(Sent::Answered(reply))
+}
+
+/// The refusal a failed call stands for, or the error itself when the call
+/// did not reach habitd's interface (the daemon went away, the bus failed).
+fn refusal(error: zbus::Error) -> Result<Refusal, zbus::Error> {
+    use zbus::DBusError;
+    let refusal = match &error {
+        zbus::Error::MethodError(name, text, _) => {
+            let text = text.clone().unwrap_or_default();
+            let is = |e: ControlError| e.name().as_str() == name.as_str();
+            if is(ControlError::Rejected(String::new())) {
+                Some(Refusal::Invalid(text))
+            } else if is(ControlError::Failed(String::new())) {
+                Some(Refusal::Failed(text))
+            } else {
+                None
+            }
+        }
+        // A habitd of the previous version, still running until it is
+        // restarted, refuses with the standard InvalidArgs.
+        zbus::Error::FDO(e) => match e.as_ref() {
+            fdo::Error::InvalidArgs(text) => Some(Refusal::Invalid(text.clone())),
+            _ => None,
+        },
+        _ => None,
+    };
+    refusal.ok_or(error)
 }
 
 /// The interface name, for clients.

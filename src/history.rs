@@ -3,11 +3,14 @@
 //! the daemon and, when no daemon runs, by the command line, so both record
 //! exactly the same history.
 
-use jiff::Timestamp;
+use std::borrow::Cow;
 
-use crate::command::{self, Command, Rejected};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::command::{self, Command, Context, Rejected};
 use crate::config::Config;
-use crate::event::Source;
+use crate::event::{NewEvent, Source};
 use crate::plan::State;
 use crate::store::{Store, StoreError};
 
@@ -15,12 +18,17 @@ use crate::store::{Store, StoreError};
 /// a window that runs past midnight; skips recorded ahead are found by date.
 const RECENT_DAYS: i64 = 2;
 
+/// The first day the planning state at `now` looks at.
+fn recent_since(config: &Config, now: Timestamp) -> Date {
+    let today = config.timezone.to_datetime(now).date();
+    today
+        .checked_sub(jiff::Span::new().days(RECENT_DAYS))
+        .unwrap_or(today)
+}
+
 /// The planning state at `now`, from the store.
 pub fn load_state(store: &Store, config: &Config, now: Timestamp) -> Result<State, StoreError> {
-    let today = config.timezone.to_datetime(now).date();
-    let since = today
-        .checked_sub(jiff::Span::new().days(RECENT_DAYS))
-        .unwrap_or(today);
+    let since = recent_since(config, now);
     // Aggregates and the few events that are not completions or reminders:
     // a busy day's thousands of events are summed by SQLite, not loaded.
     let events = store.skips_and_snoozes_from(since)?;
@@ -64,13 +72,41 @@ pub fn apply(
     source: Source,
     now: Timestamp,
 ) -> Result<Applied, ApplyError> {
-    let last_done = match command {
-        Command::Undo { habit } => store.last_undoable(habit.as_deref())?,
-        _ => None,
+    let context = match command {
+        Command::Undo { habit } => Context {
+            last_done: store.last_undoable(habit.as_deref())?,
+            ..Context::default()
+        },
+        Command::Resume => Context {
+            paused: State::fold(&[], store.last_pause_change()?.as_ref()).paused_at(now),
+            ..Context::default()
+        },
+        _ => Context::default(),
     };
-    let events = command::events(config, command, last_done.as_ref(), source, now)?;
+    let events = command::events(config, command, &context, source, now)?;
     store.append_all(&events)?;
     let state = load_state(store, config, now)?;
-    let message = command::confirmation(config, &state, &events);
+    let shown = with_totals_of(store, &state, &events, recent_since(config, now))?;
+    let message = command::confirmation(config, &shown, &events, now);
     Ok(Applied { message, state })
+}
+
+/// `state` (which looks back to `since`) with the day totals of `events`'
+/// older dates added (a `done --at` or an undo weeks ago), for the
+/// confirmation; the state kept for planning stays recent.
+fn with_totals_of<'s>(
+    store: &Store,
+    state: &'s State,
+    events: &[NewEvent],
+    since: Date,
+) -> Result<Cow<'s, State>, StoreError> {
+    let oldest = events.iter().map(|e| e.date).min();
+    let Some(oldest) = oldest.filter(|&oldest| oldest < since) else {
+        return Ok(Cow::Borrowed(state));
+    };
+    let mut state = state.clone();
+    for (habit, date, total) in store.totals_since(oldest)? {
+        state.totals.entry((habit, date)).or_insert(total);
+    }
+    Ok(Cow::Owned(state))
 }

@@ -14,7 +14,7 @@ use crate::timespec::rfc3339;
 /// Arguments of `habitd log`.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Only this habit's events.
+    /// Only this habit's events (also of a habit no longer in the config).
     pub habit: Option<String>,
     /// Only events counting for this day or later (YYYY-MM-DD, today, yesterday).
     #[arg(long, value_name = "DATE")]
@@ -69,9 +69,6 @@ fn csv_field(text: &str) -> String {
 pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit)?;
     let now = Timestamp::now();
-    if let Some(habit) = &args.habit {
-        find_habit(&config, habit).map_err(|r| UsageError(r.0))?;
-    }
     let since = args
         .since
         .as_deref()
@@ -79,7 +76,20 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         .transpose()
         .map_err(|r| UsageError(r.0))?;
     let store = super::open_store()?;
-    let events = store.events(args.habit.as_deref(), since)?;
+    let events = match args.habit.as_deref() {
+        Some(habit) if config.habit(habit).is_none() => {
+            // A habit removed from the config keeps its history, readable
+            // under its old id; a name with no history at all is a typo.
+            let mut events = store.events(Some(habit), None)?;
+            if events.is_empty() {
+                find_habit(&config, habit).map_err(|r| UsageError(r.0))?;
+            }
+            eprintln!("habitd: {habit} is not in the config; showing its history");
+            events.retain(|e| since.is_none_or(|since| e.date >= since));
+            events
+        }
+        habit => store.events(habit, since)?,
+    };
     let rows: Vec<Row<'_>> = events
         .iter()
         .map(|e| Row::new(e, &config.timezone))

@@ -22,7 +22,8 @@ pub struct DoneArgs {
     /// How much: a count for count goals (default 1), a duration or minutes
     /// for minute goals (default the whole goal), e.g. `2` or `25m`.
     pub amount: Option<String>,
-    /// When it was done: HH:MM (today), "2026-11-25 18:00", or RFC 3339.
+    /// When it was done, from a year back up to now: HH:MM (today),
+    /// "2026-11-25 18:00", or RFC 3339.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
 }
@@ -40,7 +41,8 @@ impl DoneArgs {
 /// Arguments of `habitd undo`.
 #[derive(Debug, Args)]
 pub struct UndoArgs {
-    /// Only take back a completion of this habit.
+    /// Only take back a completion of this habit (also one no longer in the
+    /// config).
     pub habit: Option<String>,
 }
 
@@ -75,7 +77,8 @@ impl SnoozeArgs {
 pub struct SkipArgs {
     /// The habit's id.
     pub habit: String,
-    /// The day: YYYY-MM-DD, today (default), tomorrow or yesterday.
+    /// The day, from a year back to a year ahead: YYYY-MM-DD, today
+    /// (default), tomorrow or yesterday.
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
 }
@@ -92,10 +95,11 @@ impl SkipArgs {
 /// Arguments of `habitd pause`.
 #[derive(Debug, Args)]
 pub struct PauseArgs {
-    /// How long, e.g. `30m` or `2h` (default: until `habitd resume`).
+    /// How long, up to 366d, e.g. `30m` or `2h` (default: until `habitd resume`).
     #[arg(conflicts_with = "until")]
     pub duration: Option<String>,
-    /// Until this time: HH:MM (today), "2026-11-27 08:00", or RFC 3339.
+    /// Until this time, up to 366 days ahead: HH:MM (the next one: tomorrow
+    /// once it has passed today), "2026-11-27 08:00", or RFC 3339.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 }

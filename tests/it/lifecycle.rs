@@ -148,16 +148,12 @@ async fn a_huge_argument_is_refused_at_once_without_being_echoed() {
         )
         .await;
     let text = match reply {
-        Err(zbus::Error::FDO(e)) => match *e {
-            zbus::fdo::Error::InvalidArgs(text) => text,
-            other => panic!("refused as invalid, got {other:?}"),
-        },
         Err(zbus::Error::MethodError(name, Some(text), _))
-            if name.as_str() == "org.freedesktop.DBus.Error.InvalidArgs" =>
+            if name.as_str() == "org.habitd.Error.Rejected" =>
         {
             text
         }
-        other => panic!("refused as invalid, got {other:?}"),
+        other => panic!("refused as org.habitd.Error.Rejected, got {other:?}"),
     };
     assert!(text.contains("too long"), "{text}");
     assert!(text.len() < 200, "echoed: {} bytes", text.len());
