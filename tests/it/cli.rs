@@ -194,3 +194,54 @@ cron = "30 1 * * *"
     assert_eq!(entries[0]["at"], "2026-11-01T01:30:00-04:00");
     assert_eq!(entries[1]["at"], "2026-11-02T01:30:00-05:00");
 }
+
+#[test]
+fn error_messages_cut_long_input() {
+    let home = TestHome::new();
+    home.write_config(
+        "[settings]\ntimezone = \"UTC\"\n[habits.water]\ntitle = \"Water\"\nat = \"12:00\"\n",
+    );
+    let long = "x".repeat(100_000);
+    let shown = format!("\"{}…\" (100000 bytes)", "x".repeat(60));
+    for (args, message) in [
+        (
+            vec!["next", &long],
+            format!("no habit {shown}; habits are: water"),
+        ),
+        (
+            vec!["done", &long],
+            format!("no habit {shown}; habits are: water"),
+        ),
+        (
+            vec!["done", "water", &long],
+            format!("invalid amount {shown} for water: expected a whole number of times"),
+        ),
+        (
+            vec!["next", "--from", &long],
+            format!("invalid time {shown}: expected HH:MM"),
+        ),
+        (
+            vec!["log", "--since", &long],
+            format!("invalid date {shown}: expected YYYY-MM-DD"),
+        ),
+        (
+            vec!["skip", "water", "--date", &long],
+            format!("invalid date {shown}: "),
+        ),
+        (
+            vec!["snooze", "water", &long],
+            format!("invalid duration {shown}: "),
+        ),
+        (vec!["pause", &long], format!("invalid pause {shown}: ")),
+    ] {
+        let out = home.habitd(None, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", args[0]);
+        assert!(
+            err.starts_with(&format!("habitd: {message}")),
+            "{} ...: {err}",
+            args[0]
+        );
+        assert!(err.len() < 400, "{} ...: {} bytes", args[0], err.len());
+    }
+}
