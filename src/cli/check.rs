@@ -1,12 +1,15 @@
 //! `habitd check`: validate the config and describe each habit's schedule.
 
+use std::io::Write;
 use std::path::Path;
 
 use jiff::Timestamp;
 
 use super::Exit;
+use super::out::Out;
 use crate::config::Goal;
 use crate::plan::Plan;
+use crate::quote::escape;
 use crate::timespec::HumanDuration;
 
 pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
@@ -15,13 +18,18 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
     // Checking the config must not depend on the history: with it broken,
     // the schedules are still described, only without today's progress.
     let state = super::load_state(&config, now).unwrap_or_else(|e| {
-        eprintln!("habitd: warning: {e:#}; next reminders are shown without today's history");
+        let _ = writeln!(
+            std::io::stderr(),
+            "habitd: warning: {}; next reminders are shown without today's history",
+            escape(&format!("{e:#}"))
+        );
         crate::plan::State::default()
     });
     let plan = Plan::new(&config, &state);
-    println!("config: {}", config.origin);
-    println!("timezone: {}", config.timezone_name());
-    println!("catch_up: {}", HumanDuration(config.catch_up));
+    let mut out = Out::stdout();
+    writeln!(out, "config: {}", escape(&config.origin.to_string()))?;
+    writeln!(out, "timezone: {}", escape(config.timezone_name()))?;
+    writeln!(out, "catch_up: {}", HumanDuration(config.catch_up))?;
     let width = config.habits.iter().map(|h| h.id.len()).max().unwrap_or(0);
     for habit in &config.habits {
         let goal = match &habit.goal {
@@ -41,12 +49,14 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
                     .to_string()
             })
             .unwrap_or_else(|| "never".to_string());
-        println!(
+        let line = format!(
             "{:width$}  {}; goal {goal}{per_week}; next {next}",
             habit.id,
             habit.schedule.describe()
         );
+        writeln!(out, "{}", escape(&line))?;
     }
-    println!("ok: {} habits", config.habits.len());
+    writeln!(out, "ok: {} habits", config.habits.len())?;
+    out.finish()?;
     Ok(Exit::Success)
 }

@@ -8,10 +8,12 @@ use clap::Args;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::out::Out;
 use super::style::Paint;
 use super::{Exit, UsageError};
 use crate::command::find_habit;
 use crate::config::Habit;
+use crate::quote::escape;
 use crate::store::Store;
 use crate::streak::{self, History, StreakUnit, Target};
 
@@ -84,7 +86,7 @@ pub(super) fn streaks(
                 |r: Option<f64>| r.map_or("–".to_string(), |r| format!("{:.0}%", r * 100.0));
             text.push_str(&format!(
                 "{}  streak {} {unit} (longest {})  7d {}  30d {}  strength {:.0}%\n",
-                paint.bold(&habit.id),
+                paint.bold(&escape(&habit.id)),
                 summary.current,
                 summary.longest,
                 rate(summary.rate_7),
@@ -105,10 +107,12 @@ pub(super) fn streaks(
             score: summary.score,
         });
     }
+    let mut out = Out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
     } else {
-        print!("{text}");
+        out.write_str(&text)?;
     }
+    out.finish()?;
     Ok(Exit::Success)
 }

@@ -1,5 +1,6 @@
 //! The command line without a daemon: `check` and `next`, their output,
-//! errors and exit codes.
+//! errors and exit codes; user text escaped on the terminal and cut short
+//! in messages.
 
 use crate::support::TestHome;
 
@@ -193,6 +194,55 @@ cron = "30 1 * * *"
     let entries: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(entries[0]["at"], "2026-11-01T01:30:00-04:00");
     assert_eq!(entries[1]["at"], "2026-11-02T01:30:00-05:00");
+}
+
+#[test]
+fn terminal_output_escapes_control_characters_in_user_text() {
+    let home = TestHome::new();
+    home.write_config(
+        r#"[settings]
+timezone = "UTC"
+[habits.tea]
+title = "Tea\u001b[2J\nhabitd: fake line"
+at = "12:00"
+goal = { count = 2, unit = "cups\u001b[31m" }
+"#,
+    );
+    let out = home.habitd(None, &["next", "--from", "2026-01-01T00:00", "-n", "1"]);
+    assert_eq!(
+        stdout(&out),
+        "Thu 2026-01-01 12:00:00 +00:00  tea  Tea\\u{1b}[2J\\nhabitd: fake line\n"
+    );
+    let out = home.habitd(None, &["check"]);
+    assert!(
+        stdout(&out).contains("\ntea  at 12:00 every day; goal 2 cups\\u{1b}[31m; next "),
+        "{}",
+        stdout(&out)
+    );
+    let out = home.habitd(None, &["done", "tea"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("tea: 1/2 cups\\u{1b}[31m on "),
+        "{}",
+        stdout(&out)
+    );
+
+    // Keys in config errors: each error stays on its one line.
+    home.write_config(
+        "[habits.\"bad\\u001b[31m\\nid\"]\ntitle = \"T\"\nat = \"12:00\"\n\"colour\\u0007\" = 1\n",
+    );
+    let out = home.habitd(None, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(!err.contains(['\u{1b}', '\u{7}']), "{err:?}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].contains(":1:9: habits.bad\\u{1b}[31m\\nid: habit id "),
+        "{err}"
+    );
+    assert!(lines[1].contains("colour\\u{7}"), "{err}");
+    assert_eq!(lines[2], "habitd: 2 error(s) in the config");
 }
 
 #[test]

@@ -9,4 +9,5 @@ mod fuzz;
 mod harness;
 mod history;
 mod lifecycle;
+mod pipes;
 mod support;
