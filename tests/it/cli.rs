@@ -1,6 +1,6 @@
 //! The command line without a daemon: `check` and `next`, their output,
 //! errors and exit codes; user text escaped on the terminal and cut short
-//! in messages.
+//! in messages; arguments refused as nonsense.
 
 use crate::support::TestHome;
 
@@ -294,4 +294,45 @@ fn error_messages_cut_long_input() {
         );
         assert!(err.len() < 400, "{} ...: {} bytes", args[0], err.len());
     }
+}
+
+#[test]
+fn streaks_refuse_zero_weeks_with_an_example() {
+    let home = TestHome::new();
+    for args in [
+        &["streaks", "--weeks", "0"][..],
+        &["streaks", "--weeks", "0", "--json"],
+    ] {
+        let out = home.habitd(None, args);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            stderr(&out),
+            "habitd: invalid --weeks 0: the heatmap shows at least 1 week, e.g. `habitd streaks --weeks 8`\n"
+        );
+        assert_eq!(stdout(&out), "");
+    }
+}
+
+#[test]
+fn messages_mind_singulars_and_empty_units() {
+    let home = TestHome::new();
+    home.write_config(
+        "[settings]\ntimezone = \"UTC\"\n[habits.tea]\ntitle = \"Tea\"\nat = \"12:00\"\ngoal = { count = 3, unit = \"\" }\nper_week = 1\n",
+    );
+    let out = home.habitd(None, &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("\ntea  at 12:00 every day; goal 3, 1 day a week; next "),
+        "{text}"
+    );
+    assert!(text.ends_with("\nok: 1 habit\n"), "{text}");
+    let out = home.habitd(None, &["done", "tea", "3", "--at", "00:00"]);
+    assert!(stdout(&out).starts_with("tea: 3/3 on "), "{}", stdout(&out));
+    let out = home.habitd(None, &["streaks", "tea"]);
+    assert!(
+        stdout(&out).starts_with("tea  streak 1 week (longest 1)  "),
+        "{}",
+        stdout(&out)
+    );
 }
