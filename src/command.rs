@@ -20,6 +20,7 @@ use jiff::{SignedDuration, Span, Timestamp};
 use crate::config::{Config, Goal, Habit};
 use crate::event::{Event, Kind, NewEvent, Source};
 use crate::plan::State;
+use crate::quote::Quoted;
 use crate::schedule::resolve;
 use crate::status::Progress;
 use crate::suggest::closest;
@@ -279,7 +280,7 @@ pub fn find_habit<'c>(config: &'c Config, id: &str) -> Result<&'c Habit, Rejecte
             Some(suggestion) => format!("; did you mean {suggestion:?}?"),
             None => format!("; habits are: {}", ids.collect::<Vec<_>>().join(", ")),
         };
-        Rejected(format!("no habit {id:?}{hint}"))
+        Rejected(format!("no habit {}{hint}", Quoted(id)))
     })
 }
 
@@ -293,8 +294,8 @@ pub fn parse_amount(habit: &Habit, text: &str) -> Result<i64, Rejected> {
             .filter(|n| (1..=10_000).contains(n))
             .ok_or_else(|| {
                 Rejected(format!(
-                    "invalid amount {text:?} for {}: expected a whole number of {unit}, e.g. `habitd done {} 2`",
-                    habit.id, habit.id
+                    "invalid amount {} for {}: expected a whole number of {unit}, e.g. `habitd done {} 2`",
+                    Quoted(text), habit.id, habit.id
                 ))
             }),
         Goal::Minutes(_) => {
@@ -304,8 +305,8 @@ pub fn parse_amount(habit: &Habit, text: &str) -> Result<i64, Rejected> {
             };
             minutes.filter(|n| (1..=1440).contains(n)).ok_or_else(|| {
                 Rejected(format!(
-                    "invalid amount {text:?} for {}: expected minutes, e.g. `habitd done {} 25m`",
-                    habit.id, habit.id
+                    "invalid amount {} for {}: expected minutes, e.g. `habitd done {} 25m`",
+                    Quoted(text), habit.id, habit.id
                 ))
             })
         }
@@ -327,7 +328,8 @@ pub fn parse_time(config: &Config, text: &str, now: Timestamp) -> Result<Timesta
     };
     parsed.ok_or_else(|| {
         Rejected(format!(
-            "invalid time {text:?}: expected HH:MM (today), a date-time like \"2026-11-25 18:00\", or RFC 3339 like \"2026-11-25T18:00:00+01:00\""
+            "invalid time {}: expected HH:MM (today), a date-time like \"2026-11-25 18:00\", or RFC 3339 like \"2026-11-25T18:00:00+01:00\"",
+            Quoted(text)
         ))
     })
 }
@@ -343,7 +345,8 @@ pub fn parse_date(config: &Config, text: &str, now: Timestamp) -> Result<Date, R
     };
     parsed.ok_or_else(|| {
         Rejected(format!(
-            "invalid date {text:?}: expected YYYY-MM-DD like \"2026-12-24\", or today, tomorrow, yesterday"
+            "invalid date {}: expected YYYY-MM-DD like \"2026-12-24\", or today, tomorrow, yesterday",
+            Quoted(text)
         ))
     })
 }
@@ -494,7 +497,8 @@ fn pause_end(config: &Config, text: &str, now: Timestamp) -> Result<Timestamp, R
     if let Ok(length) = parse_duration(text) {
         if !length.is_positive() {
             return Err(Rejected(format!(
-                "invalid pause {text:?}: expected a duration from 1s up to 366d, e.g. \"30m\""
+                "invalid pause {}: expected a duration from 1s up to 366d, e.g. \"30m\"",
+                Quoted(text)
             )));
         }
         return now.checked_add(length).map_err(|e| Rejected(e.to_string()));
@@ -516,7 +520,8 @@ fn pause_end(config: &Config, text: &str, now: Timestamp) -> Result<Timestamp, R
         return Err(pause_out_of_range(config, text, "", now));
     }
     Err(Rejected(format!(
-        "invalid pause {text:?}: expected a duration up to 366d like \"30m\", or a time like \"18:00\" or \"2026-11-27 08:00\""
+        "invalid pause {}: expected a duration up to 366d like \"30m\", or a time like \"18:00\" or \"2026-11-27 08:00\"",
+        Quoted(text)
     )))
 }
 

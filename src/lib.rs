@@ -29,6 +29,7 @@ pub mod history;
 pub mod notify;
 pub mod ownership;
 pub mod plan;
+pub mod quote;
 pub mod schedule;
 pub mod status;
 pub mod store;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use habitd::cli::{self, Cli};
 use habitd::config::LoadError;
+use habitd::quote::escape;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -15,16 +16,25 @@ fn main() -> ExitCode {
     match cli::dispatch(cli) {
         Ok(exit) => exit.into(),
         Err(error) => {
-            // Config errors go out bare, one per line, so editors and
-            // terminals can jump to each file:line:column.
-            if let Some(LoadError::Invalid(errors)) = error.downcast_ref::<LoadError>() {
-                eprintln!("{errors}");
-                eprintln!("habitd: {} error(s) in the config", errors.0.len());
-            } else {
-                eprintln!("habitd: {}", chain(&error));
-            }
+            // A closed or broken stderr leaves nothing else to tell.
+            let _ = report(&mut std::io::stderr().lock(), &error);
             cli::exit_for(&error).into()
         }
+    }
+}
+
+/// Writes `error` for the user. Config errors go out bare, one per line,
+/// so editors and terminals can jump to each file:line:column. Control
+/// characters (from keys, paths or arguments) are escaped, so each error
+/// stays one line and none can move the cursor.
+fn report(out: &mut impl Write, error: &anyhow::Error) -> std::io::Result<()> {
+    if let Some(LoadError::Invalid(errors)) = error.downcast_ref::<LoadError>() {
+        for each in &errors.0 {
+            writeln!(out, "{}", escape(&each.to_string()))?;
+        }
+        writeln!(out, "habitd: {} error(s) in the config", errors.0.len())
+    } else {
+        writeln!(out, "habitd: {}", escape(&chain(error)))
     }
 }
 

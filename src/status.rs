@@ -68,7 +68,7 @@ pub fn unit(habit: &Habit) -> &str {
 }
 
 /// How far a habit is on one day: the one place progress is counted and
-/// worded (`3/8 glasses`, `20/20 min`).
+/// worded (`3/8 glasses`, `20/20 min`, `3/8` for a count without a unit).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Progress {
     /// Done so far.
@@ -97,7 +97,11 @@ impl Progress {
 
 impl std::fmt::Display for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{} {}", self.done, self.goal, self.unit)
+        write!(f, "{}/{}", self.done, self.goal)?;
+        if !self.unit.is_empty() {
+            write!(f, " {}", self.unit)?;
+        }
+        Ok(())
     }
 }
 
@@ -141,5 +145,24 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
                 until: p.until.map(show),
             }),
         habits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_has_no_dangling_space_without_a_unit() {
+        let progress = |unit: &str| {
+            Progress {
+                done: 3,
+                goal: 8,
+                unit: unit.to_string(),
+            }
+            .to_string()
+        };
+        assert_eq!(progress("glasses"), "3/8 glasses");
+        assert_eq!(progress(""), "3/8");
     }
 }

@@ -396,12 +396,15 @@ pub enum Cell {
     Blank,
     /// The goal was met.
     Met,
-    /// Some amount short of the goal, including today in progress.
+    /// A past day with some amount short of the goal.
     Partial,
     /// Excused and not met.
     Skipped,
-    /// Nothing done, including today in progress with nothing yet.
+    /// A past day with nothing done.
     Missed,
+    /// Today, goal not met yet: still open, so, like the streak rules, it
+    /// is drawn as neither partial nor missed, whatever is done so far.
+    Open,
 }
 
 impl Cell {
@@ -412,10 +415,7 @@ impl Cell {
             DayStatus::Skipped => Cell::Skipped,
             DayStatus::Partial => Cell::Partial,
             DayStatus::Missed => Cell::Missed,
-            DayStatus::InProgress if history.totals.get(&date).is_some_and(|&t| t > 0) => {
-                Cell::Partial
-            }
-            DayStatus::InProgress => Cell::Missed,
+            DayStatus::InProgress => Cell::Open,
         }
     }
 }
@@ -871,15 +871,18 @@ pub(crate) mod tests {
                     month_start: Some(3),
                 },
                 Column {
-                    days: [Met, Partial, Partial, Blank, Blank, Blank, Blank],
+                    // Today (Wednesday) is in progress with 1 of 2.
+                    days: [Met, Partial, Open, Blank, Blank, Blank, Blank],
                     month_start: None,
                 },
             ]
         );
-        // Today in progress with nothing shows as missed.
+        // Today in progress with nothing is open too, not missed; met, it is met.
         let mut h = h;
         h.totals.remove(&today);
-        assert_eq!(heatmap(&h, target, today, 2).columns[1].days[2], Missed);
+        assert_eq!(heatmap(&h, target, today, 2).columns[1].days[2], Open);
+        h.totals.insert(today, 2);
+        assert_eq!(heatmap(&h, target, today, 2).columns[1].days[2], Met);
         assert!(heatmap(&h, target, today, 0).columns.is_empty());
         assert_eq!(heatmap(&h, target, today, u32::MAX).columns.len(), 520);
     }

@@ -8,6 +8,8 @@
 use jiff::SignedDuration;
 use jiff::civil::Time;
 
+use crate::quote::Quoted;
+
 /// A clock-time window within a day, end inclusive. `end < start` means the
 /// window runs past midnight into the next day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +101,8 @@ pub fn rfc3339(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
 pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     let expected = || {
         format!(
-            "invalid duration {text:?}: expected a number with a unit (s, m, h, d), e.g. \"30s\", \"15m\" or \"1h30m\""
+            "invalid duration {}: expected a number with a unit (s, m, h, d), e.g. \"30s\", \"15m\" or \"1h30m\"",
+            Quoted(text)
         )
     };
     let text_trimmed = text.trim();
@@ -126,7 +129,8 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
         };
         if size >= last_unit_size {
             return Err(format!(
-                "invalid duration {text:?}: units must go from largest to smallest, each once, e.g. \"1h30m\""
+                "invalid duration {}: units must go from largest to smallest, each once, e.g. \"1h30m\"",
+                Quoted(text)
             ));
         }
         last_unit_size = size;
@@ -135,7 +139,7 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
             .checked_mul(size)
             .and_then(|part| total.checked_add(part))
             .filter(|&t| t <= MAX_DURATION_SECS)
-            .ok_or_else(|| format!("invalid duration {text:?}: longer than a year"))?;
+            .ok_or_else(|| format!("invalid duration {}: longer than a year", Quoted(text)))?;
         rest = tail;
     }
     Ok(SignedDuration::from_secs(total))
@@ -148,7 +152,10 @@ const MAX_DURATION_SECS: i64 = 366 * 86_400;
 /// Parses a clock time `HH:MM` or `HH:MM:SS` (24-hour).
 pub fn parse_clock_time(text: &str) -> Result<Time, String> {
     let expected = || {
-        format!("invalid time {text:?}: expected a 24-hour time HH:MM, e.g. \"07:30\" or \"21:00\"")
+        format!(
+            "invalid time {}: expected a 24-hour time HH:MM, e.g. \"07:30\" or \"21:00\"",
+            Quoted(text)
+        )
     };
     let parts: Vec<&str> = text.trim().split(':').collect();
     if !(2..=3).contains(&parts.len()) {
@@ -163,7 +170,10 @@ pub fn parse_clock_time(text: &str) -> Result<Time, String> {
     }
     let [hour, minute, second] = fields;
     Time::new(hour, minute, second, 0).map_err(|_| {
-        format!("invalid time {text:?}: hours go from 00 to 23 and minutes from 00 to 59, e.g. \"23:30\"")
+        format!(
+            "invalid time {}: hours go from 00 to 23 and minutes from 00 to 59, e.g. \"23:30\"",
+            Quoted(text)
+        )
     })
 }
 
@@ -171,7 +181,8 @@ pub fn parse_clock_time(text: &str) -> Result<Time, String> {
 pub fn parse_window(text: &str) -> Result<Window, String> {
     let Some((start, end)) = text.split_once('-') else {
         return Err(format!(
-            "invalid window {text:?}: expected two times joined by '-', e.g. \"09:00-21:00\""
+            "invalid window {}: expected two times joined by '-', e.g. \"09:00-21:00\"",
+            Quoted(text)
         ));
     };
     let window = Window {
@@ -180,7 +191,8 @@ pub fn parse_window(text: &str) -> Result<Window, String> {
     };
     if window.start == window.end {
         return Err(format!(
-            "invalid window {text:?}: start and end are the same; for a single time use `at`"
+            "invalid window {}: start and end are the same; for a single time use `at`",
+            Quoted(text)
         ));
     }
     Ok(window)

@@ -1,12 +1,15 @@
 //! `habitd check`: validate the config and describe each habit's schedule.
 
+use std::io::Write;
 use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::Exit;
+use super::out::Out;
+use super::{Exit, counted};
 use crate::config::Goal;
 use crate::plan::Plan;
+use crate::quote::escape;
 use crate::timespec::HumanDuration;
 
 pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
@@ -15,22 +18,23 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
     // Checking the config must not depend on the history: with it broken,
     // the schedules are still described, only without today's progress.
     let state = super::load_state(&config, now).unwrap_or_else(|e| {
-        eprintln!("habitd: warning: {e:#}; next reminders are shown without today's history");
+        let _ = writeln!(
+            std::io::stderr(),
+            "habitd: warning: {}; next reminders are shown without today's history",
+            escape(&format!("{e:#}"))
+        );
         crate::plan::State::default()
     });
     let plan = Plan::new(&config, &state);
-    println!("config: {}", config.origin);
-    println!("timezone: {}", config.timezone_name());
-    println!("catch_up: {}", HumanDuration(config.catch_up));
+    let mut out = Out::stdout();
+    writeln!(out, "config: {}", escape(&config.origin.to_string()))?;
+    writeln!(out, "timezone: {}", escape(config.timezone_name()))?;
+    writeln!(out, "catch_up: {}", HumanDuration(config.catch_up))?;
     let width = config.habits.iter().map(|h| h.id.len()).max().unwrap_or(0);
     for habit in &config.habits {
-        let goal = match &habit.goal {
-            Goal::Count { count, unit } => format!("{count} {unit}"),
-            Goal::Minutes(minutes) => format!("{minutes} min"),
-        };
         let per_week = habit
             .per_week
-            .map(|n| format!(", {n} days a week"))
+            .map(|n| format!(", {} a week", counted(n.into(), "day", "days")))
             .unwrap_or_default();
         let next = plan
             .upcoming(std::slice::from_ref(&habit.id), now, 1)
@@ -41,12 +45,55 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
                     .to_string()
             })
             .unwrap_or_else(|| "never".to_string());
-        println!(
-            "{:width$}  {}; goal {goal}{per_week}; next {next}",
+        let line = format!(
+            "{:width$}  {}; goal {}{per_week}; next {next}",
             habit.id,
-            habit.schedule.describe()
+            habit.schedule.describe(),
+            goal(&habit.goal)
         );
+        writeln!(out, "{}", escape(&line))?;
     }
-    println!("ok: {} habits", config.habits.len());
+    writeln!(
+        out,
+        "ok: {}",
+        counted(config.habits.len() as u64, "habit", "habits")
+    )?;
+    out.finish()?;
     Ok(Exit::Success)
+}
+
+/// The unit a count goal gets when the config names none (see
+/// `config::check`); unlike a unit the user wrote, ours we can put in the
+/// singular.
+const DEFAULT_UNIT: &str = "times";
+
+/// A day's goal in words: `8 glasses`, `20 min`, `3` (a count without a
+/// unit), `1 time`.
+fn goal(goal: &Goal) -> String {
+    match goal {
+        Goal::Count { count, unit } if unit.is_empty() => count.to_string(),
+        Goal::Count { count, unit } if unit == DEFAULT_UNIT => {
+            counted((*count).into(), "time", DEFAULT_UNIT)
+        }
+        Goal::Count { count, unit } => format!("{count} {unit}"),
+        Goal::Minutes(minutes) => format!("{minutes} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goals_in_words() {
+        let count = |count, unit: &str| Goal::Count {
+            count,
+            unit: unit.to_string(),
+        };
+        assert_eq!(goal(&count(8, "glasses")), "8 glasses");
+        assert_eq!(goal(&count(3, "")), "3");
+        assert_eq!(goal(&count(1, "times")), "1 time");
+        assert_eq!(goal(&count(2, "times")), "2 times");
+        assert_eq!(goal(&Goal::Minutes(20)), "20 min");
+    }
 }

@@ -8,7 +8,7 @@ use super::style::Paint;
 use crate::calendar::{MONTHS, WEEKDAYS, abbreviation};
 use crate::streak::{Cell, Heatmap};
 
-const LEGEND: &str = "# met  + partial  - skipped  . missed";
+const LEGEND: &str = "# met  + partial  - skipped  . missed  o today, open";
 
 // Every colored cell starts with a full reset (`0;`) because dim would
 // otherwise leak from a skipped or missed cell into the next met one.
@@ -16,6 +16,7 @@ const ANSI_MET: &str = "\x1b[0;38;5;34m";
 const ANSI_PARTIAL: &str = "\x1b[0;38;5;178m";
 const ANSI_SKIPPED: &str = "\x1b[0;2;38;5;244m";
 const ANSI_MISSED: &str = "\x1b[0;2m";
+const ANSI_OPEN: &str = "\x1b[0;1m";
 const ANSI_RESET: &str = "\x1b[0m";
 
 fn plain(cell: Cell) -> char {
@@ -25,6 +26,7 @@ fn plain(cell: Cell) -> char {
         Cell::Partial => '+',
         Cell::Skipped => '-',
         Cell::Missed => '.',
+        Cell::Open => 'o',
     }
 }
 
@@ -35,6 +37,7 @@ fn colored(cell: Cell) -> String {
         Cell::Partial => format!("{ANSI_PARTIAL}■"),
         Cell::Skipped => format!("{ANSI_SKIPPED}·"),
         Cell::Missed => format!("{ANSI_MISSED}·"),
+        Cell::Open => format!("{ANSI_OPEN}□"),
     }
 }
 
@@ -42,7 +45,8 @@ fn colored(cell: Cell) -> String {
 /// the week holding its first day; the line is empty when no month starts
 /// in view), seven rows and a legend, each ending in `\n`. Cells are one
 /// character wide and separated by a space. Plain cells: `#` met, `+`
-/// partial, `-` skipped, `.` missed, space for blank. With colour, cells
+/// partial, `-` skipped, `.` missed, `o` today while its goal is open,
+/// space for blank. With colour, cells
 /// use 256-color ANSI codes and every row and the legend end with a reset;
 /// visible widths match the plain output. No columns give an empty string.
 pub(super) fn render(map: &Heatmap, paint: &Paint) -> String {
@@ -87,11 +91,12 @@ pub(super) fn render(map: &Heatmap, paint: &Paint) -> String {
     }
     if paint.on {
         out.push_str(&format!(
-            "{} met  {} partial  {} skipped  {} missed{ANSI_RESET}\n",
+            "{} met  {} partial  {} skipped  {} missed  {} today, open{ANSI_RESET}\n",
             colored(Cell::Met) + ANSI_RESET,
             colored(Cell::Partial) + ANSI_RESET,
             colored(Cell::Skipped) + ANSI_RESET,
             colored(Cell::Missed) + ANSI_RESET,
+            colored(Cell::Open) + ANSI_RESET,
         ));
     } else {
         out.push_str(LEGEND);
@@ -118,17 +123,17 @@ mod tests {
         let expected = "    Mar\n\
                         Mon   #\n\
                         Tue # +\n\
-                        Wed + +\n\
+                        Wed + o\n\
                         Thu .  \n\
                         Fri -  \n\
                         Sat #  \n\
                         Sun .  \n\
-                        # met  + partial  - skipped  . missed\n";
+                        # met  + partial  - skipped  . missed  o today, open\n";
         assert_eq!(draw(&h, target, today, 2, false), expected);
-        // Today in progress with nothing shows as missed.
+        // Today in progress with nothing is open too, not missed.
         let mut h = h;
         h.totals.remove(&today);
-        assert!(draw(&h, target, today, 2, false).contains("Wed + .\n"));
+        assert!(draw(&h, target, today, 2, false).contains("Wed + o\n"));
         assert_eq!(draw(&h, target, today, 0, false), "");
         assert_eq!(draw(&h, target, today, 0, true), "");
     }
@@ -174,6 +179,18 @@ mod tests {
             assert_eq!(strip_ansi(c).chars().count(), p.chars().count());
         }
         assert!(colored.lines().nth(2).unwrap().contains('■'));
+        // Today, open, is neither a partial ■ nor a missed ·.
+        assert!(
+            colored
+                .lines()
+                .nth(3)
+                .unwrap()
+                .ends_with(&format!("{ANSI_OPEN}□{ANSI_RESET}"))
+        );
+        assert_eq!(
+            strip_ansi(colored.lines().last().unwrap()),
+            "■ met  ■ partial  · skipped  · missed  □ today, open"
+        );
     }
 
     #[test]

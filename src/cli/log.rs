@@ -6,9 +6,11 @@ use clap::Args;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::out::Out;
 use super::{Exit, UsageError};
 use crate::command::{find_habit, parse_date};
 use crate::event::Event;
+use crate::quote::escape;
 use crate::timespec::rfc3339;
 
 /// Arguments of `habitd log`.
@@ -94,13 +96,17 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         .iter()
         .map(|e| Row::new(e, &config.timezone))
         .collect();
+    let mut out = Out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
     } else if args.csv {
-        println!("id,at,date,habit,kind,amount,until,target,source");
+        // CSV is for export, so user text goes out as recorded, quoted
+        // where RFC 4180 needs it; only text meant for a terminal is escaped.
+        writeln!(out, "id,at,date,habit,kind,amount,until,target,source")?;
         for r in &rows {
             let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-            println!(
+            writeln!(
+                out,
                 "{},{},{},{},{},{},{},{},{}",
                 r.id,
                 r.at,
@@ -111,24 +117,27 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
                 r.until.as_deref().unwrap_or(""),
                 opt(r.target),
                 r.source
-            );
+            )?;
         }
     } else if rows.is_empty() {
-        println!("no history yet");
+        writeln!(out, "no history yet")?;
     } else {
-        let width = rows.iter().map(|r| r.habit.len()).max().unwrap_or(0);
-        for r in &rows {
+        let habits: Vec<_> = rows.iter().map(|r| escape(r.habit)).collect();
+        let width = habits.iter().map(|h| h.chars().count()).max().unwrap_or(0);
+        for (r, habit) in rows.iter().zip(&habits) {
             let amount = r.amount.map(|a| format!(" {a}")).unwrap_or_default();
             let until = r
                 .until
                 .as_deref()
                 .map(|u| format!(" until {u}"))
                 .unwrap_or_default();
-            println!(
+            writeln!(
+                out,
                 "{}  {:width$}  {}{amount}{until}  ({})",
-                r.at, r.habit, r.kind, r.source
-            );
+                r.at, habit, r.kind, r.source
+            )?;
         }
     }
+    out.finish()?;
     Ok(Exit::Success)
 }

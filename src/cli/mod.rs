@@ -6,6 +6,7 @@ mod check;
 mod heatmap;
 mod log;
 mod next;
+mod out;
 mod record;
 mod run;
 mod status;
@@ -109,11 +110,12 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
     }
 }
 
-/// Runs the parsed command line.
+/// Runs the parsed command line. A reader that closed standard output early
+/// (`habitd log | head`) is a success: it saw what it wanted.
 pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let config = cli.config.as_deref();
     let paint = style::Paint::new(cli.color);
-    match cli.command {
+    let outcome = match cli.command {
         Command::Run => run::run(cli.config),
         Command::Check => check::check(config),
         Command::Next(args) => next::next(config, &args),
@@ -126,6 +128,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(args) => status::status(config, &args, &paint),
         Command::Streaks(args) => streaks::streaks(config, &args, &paint),
         Command::Log(args) => log::log(config, &args),
+    };
+    match outcome {
+        Err(error) if error.is::<out::StdoutClosed>() => Ok(Exit::Success),
+        outcome => outcome,
     }
 }
 
@@ -155,4 +161,9 @@ fn load_state(config: &Config, now: jiff::Timestamp) -> anyhow::Result<crate::pl
         }
         _ => Ok(crate::plan::State::default()),
     }
+}
+
+/// `n` followed by the noun in the number it needs: `1 habit`, `4 habits`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -6,9 +6,11 @@ use clap::Args;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::out::Out;
 use super::{Exit, UsageError};
 use crate::command::{find_habit, parse_time};
 use crate::plan::Plan;
+use crate::quote::escape;
 use crate::timespec::rfc3339;
 
 /// Arguments of `habitd next`.
@@ -55,22 +57,26 @@ pub(super) fn next(explicit: Option<&Path>, args: &NextArgs) -> anyhow::Result<E
             title: config.habit(&o.habit).map_or("", |h| h.title.as_str()),
         })
         .collect();
+    let mut out = Out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
+        out.finish()?;
         return Ok(Exit::Success);
     }
     let width = entries.iter().map(|e| e.habit.len()).max().unwrap_or(0);
     for (entry, occurrence) in entries.iter().zip(&occurrences) {
         let local = occurrence.at.to_zoned_datetime(config.timezone.clone());
-        println!(
+        writeln!(
+            out,
             "{}  {:width$}  {}",
             local.strftime("%a %Y-%m-%d %H:%M:%S %:z"),
-            entry.habit,
-            entry.title
-        );
+            escape(entry.habit),
+            escape(entry.title)
+        )?;
     }
     if entries.is_empty() {
-        println!("no reminders scheduled");
+        writeln!(out, "no reminders scheduled")?;
     }
+    out.finish()?;
     Ok(Exit::Success)
 }

@@ -124,7 +124,7 @@ pub(super) fn send(explicit: Option<&Path>, request: Request) -> anyhow::Result<
         .build()?;
     match runtime.block_on(control::send(&request)) {
         Ok(Sent::Answered(Ok(message))) => {
-            println!("{message}");
+            super::out::confirm(&message);
             return Ok(Exit::Success);
         }
         Ok(Sent::Answered(Err(Refusal::Invalid(message)))) => {
@@ -142,7 +142,7 @@ pub(super) fn send(explicit: Option<&Path>, request: Request) -> anyhow::Result<
         Ok(applied) => {
             // A daemon not reachable on this bus may still use this history.
             store.announce_change();
-            println!("{}", applied.message);
+            super::out::confirm(&applied.message);
             Ok(Exit::Success)
         }
         Err(ApplyError::Rejected(r)) => Err(UsageError(r.0).into()),

@@ -8,9 +8,11 @@ use clap::Args;
 use jiff::Timestamp;
 
 use super::Exit;
+use super::out::Out;
 use super::style::Paint;
 use crate::command::Request;
 use crate::control::{self, Refusal, Sent};
+use crate::quote::escape;
 use crate::status::{self, Progress, Status};
 
 /// Arguments of `habitd status`.
@@ -41,11 +43,13 @@ pub(super) fn status(
             status::build(&config, &state, now, false)
         }
     };
+    let mut out = Out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", render(&report, paint));
+        out.write_str(&render(&report, paint))?;
     }
+    out.finish()?;
     Ok(Exit::Success)
 }
 
@@ -65,7 +69,7 @@ fn render(status: &Status, paint: &Paint) -> String {
             .map_or("resumed".to_string(), short_time);
         out.push_str(&format!(
             "{}\n",
-            paint.yellow(&format!("paused until {until}"))
+            paint.yellow(&format!("paused until {}", escape(&until)))
         ));
     }
     let width = status
@@ -75,12 +79,15 @@ fn render(status: &Status, paint: &Paint) -> String {
         .max()
         .unwrap_or(0);
     for h in &status.habits {
-        let progress = Progress {
-            done: h.done,
-            goal: h.goal,
-            unit: h.unit.clone(),
-        }
-        .to_string();
+        let progress = escape(
+            &Progress {
+                done: h.done,
+                goal: h.goal,
+                unit: h.unit.clone(),
+            }
+            .to_string(),
+        )
+        .into_owned();
         let progress = if h.met {
             paint.green(&format!("{progress} ✓"))
         } else {
@@ -99,8 +106,8 @@ fn render(status: &Status, paint: &Paint) -> String {
         }
         out.push_str(&format!(
             "{:width$}  {progress}  {}\n",
-            h.habit,
-            paint.dim(&notes.join(", "))
+            escape(&h.habit),
+            paint.dim(&escape(&notes.join(", ")))
         ));
     }
     out

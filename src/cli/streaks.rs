@@ -8,10 +8,12 @@ use clap::Args;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::out::Out;
 use super::style::Paint;
-use super::{Exit, UsageError};
+use super::{Exit, UsageError, counted};
 use crate::command::find_habit;
 use crate::config::Habit;
+use crate::quote::escape;
 use crate::store::Store;
 use crate::streak::{self, History, StreakUnit, Target};
 
@@ -20,7 +22,7 @@ use crate::streak::{self, History, StreakUnit, Target};
 pub struct StreaksArgs {
     /// Only this habit.
     pub habit: Option<String>,
-    /// How many weeks the heatmap shows.
+    /// How many weeks the heatmap shows (at least 1).
     #[arg(long, default_value_t = 12, value_name = "N")]
     pub weeks: u32,
     /// Print JSON: an array of {habit, current, longest, unit, rate_7, rate_30, score}.
@@ -59,6 +61,13 @@ pub(super) fn streaks(
     args: &StreaksArgs,
     paint: &Paint,
 ) -> anyhow::Result<Exit> {
+    if args.weeks == 0 {
+        return Err(UsageError(
+            "invalid --weeks 0: the heatmap shows at least 1 week, e.g. `habitd streaks --weeks 8`"
+                .to_string(),
+        )
+        .into());
+    }
     let config = super::load_config(explicit)?;
     let habits: Vec<&Habit> = match &args.habit {
         Some(id) => vec![find_habit(&config, id).map_err(|r| UsageError(r.0))?],
@@ -75,17 +84,17 @@ pub(super) fn streaks(
             per_week: habit.per_week,
         };
         let summary = streak::summarize(&history, target, today);
-        let unit = match summary.unit {
-            StreakUnit::Days => "days",
-            StreakUnit::Weeks => "weeks",
+        let (unit, one) = match summary.unit {
+            StreakUnit::Days => ("days", "day"),
+            StreakUnit::Weeks => ("weeks", "week"),
         };
         if !args.json {
             let rate =
                 |r: Option<f64>| r.map_or("–".to_string(), |r| format!("{:.0}%", r * 100.0));
             text.push_str(&format!(
-                "{}  streak {} {unit} (longest {})  7d {}  30d {}  strength {:.0}%\n",
-                paint.bold(&habit.id),
-                summary.current,
+                "{}  streak {} (longest {})  7d {}  30d {}  strength {:.0}%\n",
+                paint.bold(&escape(&habit.id)),
+                counted(summary.current.into(), one, unit),
                 summary.longest,
                 rate(summary.rate_7),
                 rate(summary.rate_30),
@@ -105,10 +114,12 @@ pub(super) fn streaks(
             score: summary.score,
         });
     }
+    let mut out = Out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
     } else {
-        print!("{text}");
+        out.write_str(&text)?;
     }
+    out.finish()?;
     Ok(Exit::Success)
 }

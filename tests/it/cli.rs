@@ -1,5 +1,6 @@
 //! The command line without a daemon: `check` and `next`, their output,
-//! errors and exit codes.
+//! errors and exit codes; user text escaped on the terminal and cut short
+//! in messages; arguments refused as nonsense.
 
 use crate::support::TestHome;
 
@@ -193,4 +194,145 @@ cron = "30 1 * * *"
     let entries: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(entries[0]["at"], "2026-11-01T01:30:00-04:00");
     assert_eq!(entries[1]["at"], "2026-11-02T01:30:00-05:00");
+}
+
+#[test]
+fn terminal_output_escapes_control_characters_in_user_text() {
+    let home = TestHome::new();
+    home.write_config(
+        r#"[settings]
+timezone = "UTC"
+[habits.tea]
+title = "Tea\u001b[2J\nhabitd: fake line"
+at = "12:00"
+goal = { count = 2, unit = "cups\u001b[31m" }
+"#,
+    );
+    let out = home.habitd(None, &["next", "--from", "2026-01-01T00:00", "-n", "1"]);
+    assert_eq!(
+        stdout(&out),
+        "Thu 2026-01-01 12:00:00 +00:00  tea  Tea\\u{1b}[2J\\nhabitd: fake line\n"
+    );
+    let out = home.habitd(None, &["check"]);
+    assert!(
+        stdout(&out).contains("\ntea  at 12:00 every day; goal 2 cups\\u{1b}[31m; next "),
+        "{}",
+        stdout(&out)
+    );
+    let out = home.habitd(None, &["done", "tea"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("tea: 1/2 cups\\u{1b}[31m on "),
+        "{}",
+        stdout(&out)
+    );
+
+    // Keys in config errors: each error stays on its one line.
+    home.write_config(
+        "[habits.\"bad\\u001b[31m\\nid\"]\ntitle = \"T\"\nat = \"12:00\"\n\"colour\\u0007\" = 1\n",
+    );
+    let out = home.habitd(None, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(!err.contains(['\u{1b}', '\u{7}']), "{err:?}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].contains(":1:9: habits.bad\\u{1b}[31m\\nid: habit id "),
+        "{err}"
+    );
+    assert!(lines[1].contains("colour\\u{7}"), "{err}");
+    assert_eq!(lines[2], "habitd: 2 error(s) in the config");
+}
+
+#[test]
+fn error_messages_cut_long_input() {
+    let home = TestHome::new();
+    home.write_config(
+        "[settings]\ntimezone = \"UTC\"\n[habits.water]\ntitle = \"Water\"\nat = \"12:00\"\n",
+    );
+    let long = "x".repeat(100_000);
+    let shown = format!("\"{}…\" (100000 bytes)", "x".repeat(60));
+    for (args, message) in [
+        (
+            vec!["next", &long],
+            format!("no habit {shown}; habits are: water"),
+        ),
+        (
+            vec!["done", &long],
+            format!("no habit {shown}; habits are: water"),
+        ),
+        (
+            vec!["done", "water", &long],
+            format!("invalid amount {shown} for water: expected a whole number of times"),
+        ),
+        (
+            vec!["next", "--from", &long],
+            format!("invalid time {shown}: expected HH:MM"),
+        ),
+        (
+            vec!["log", "--since", &long],
+            format!("invalid date {shown}: expected YYYY-MM-DD"),
+        ),
+        (
+            vec!["skip", "water", "--date", &long],
+            format!("invalid date {shown}: "),
+        ),
+        (
+            vec!["snooze", "water", &long],
+            format!("invalid duration {shown}: "),
+        ),
+        (vec!["pause", &long], format!("invalid pause {shown}: ")),
+    ] {
+        let out = home.habitd(None, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", args[0]);
+        assert!(
+            err.starts_with(&format!("habitd: {message}")),
+            "{} ...: {err}",
+            args[0]
+        );
+        assert!(err.len() < 400, "{} ...: {} bytes", args[0], err.len());
+    }
+}
+
+#[test]
+fn streaks_refuse_zero_weeks_with_an_example() {
+    let home = TestHome::new();
+    for args in [
+        &["streaks", "--weeks", "0"][..],
+        &["streaks", "--weeks", "0", "--json"],
+    ] {
+        let out = home.habitd(None, args);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            stderr(&out),
+            "habitd: invalid --weeks 0: the heatmap shows at least 1 week, e.g. `habitd streaks --weeks 8`\n"
+        );
+        assert_eq!(stdout(&out), "");
+    }
+}
+
+#[test]
+fn messages_mind_singulars_and_empty_units() {
+    let home = TestHome::new();
+    home.write_config(
+        "[settings]\ntimezone = \"UTC\"\n[habits.tea]\ntitle = \"Tea\"\nat = \"12:00\"\ngoal = { count = 3, unit = \"\" }\nper_week = 1\n",
+    );
+    let out = home.habitd(None, &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("\ntea  at 12:00 every day; goal 3, 1 day a week; next "),
+        "{text}"
+    );
+    assert!(text.ends_with("\nok: 1 habit\n"), "{text}");
+    let out = home.habitd(None, &["done", "tea", "3", "--at", "00:00"]);
+    assert!(stdout(&out).starts_with("tea: 3/3 on "), "{}", stdout(&out));
+    let out = home.habitd(None, &["streaks", "tea"]);
+    assert!(
+        stdout(&out).starts_with("tea  streak 1 week (longest 1)  "),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -10,4 +10,6 @@ mod fuzz;
 mod harness;
 mod history;
 mod lifecycle;
+mod output;
+mod pipes;
 mod support;
