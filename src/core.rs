@@ -32,6 +32,7 @@ use crate::control::{Refusal, Reply};
 use crate::event::{Kind, NewEvent, Source};
 use crate::history::{Applied, ApplyError};
 use crate::plan::{Decision, Plan, State};
+use crate::quote::counted;
 use crate::status::{self, Progress};
 use crate::timespec::HumanDuration;
 
@@ -675,8 +676,8 @@ impl Core {
             }
             Reread::Loaded(config) => {
                 info!(
-                    "reloaded {} habits from {}, zone {}",
-                    config.habits.len(),
+                    "reloaded {} from {}, zone {}",
+                    counted(config.habits.len() as u64, "habit", "habits"),
                     config.origin,
                     config.timezone_name()
                 );
@@ -688,8 +689,8 @@ impl Core {
                     .reminded
                     .retain(|habit| config.habit(habit).is_some());
                 let message = format!(
-                    "reloaded {} habits from {}",
-                    config.habits.len(),
+                    "reloaded {} from {}",
+                    counted(config.habits.len() as u64, "habit", "habits"),
                     config.origin
                 );
                 self.config = config;

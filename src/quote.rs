@@ -4,10 +4,17 @@
 //! key or a typed argument can neither move the cursor, recolour or clear
 //! the screen, nor fake a line of output.
 //!
+//! Also the one rule for counting things in words ([`counted`]).
+//!
 //! Pure formatting: no I/O, and nothing here decides what is valid.
 
 use std::borrow::Cow;
 use std::fmt;
+
+/// `n` followed by the noun in the number it needs: `1 habit`, `4 habits`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// How many characters of a quoted text a message shows before cutting it.
 pub const QUOTE_CHARS: usize = 60;

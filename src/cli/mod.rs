@@ -163,7 +163,4 @@ fn load_state(config: &Config, now: jiff::Timestamp) -> anyhow::Result<crate::pl
     }
 }
 
-/// `n` followed by the noun in the number it needs: `1 habit`, `4 habits`.
-fn counted(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::quote::counted;

@@ -145,9 +145,9 @@ async fn serve(
     let mut zone_watch = zone_file().and_then(|path| watch_file(&path));
     let mut history_watch = watch_history(&store_path);
     info!(
-        "habitd {} started: {} habits from {}, zone {}, history {}",
+        "habitd {} started: {} from {}, zone {}, history {}",
         env!("CARGO_PKG_VERSION"),
-        config.habits.len(),
+        crate::quote::counted(config.habits.len() as u64, "habit", "habits"),
         config.origin,
         config.timezone_name(),
         store_path.display()

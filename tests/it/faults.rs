@@ -341,7 +341,7 @@ async fn saving_the_config_reloads_it_and_a_broken_save_is_refused() {
     .unwrap();
     std::fs::rename(&temp, &path).unwrap();
     daemon
-        .wait_for_log("reloaded 1 habits", WAIT)
+        .wait_for_log("reloaded 1 habit ", WAIT)
         .expect("the save is picked up");
     let got = server
         .next(WAIT)
@@ -382,7 +382,7 @@ async fn a_config_created_after_the_daemon_started_is_picked_up() {
     let text = config(&format!("at = \"{}\"", utc_clock_in(2).0)).replace("Water", "My own water");
     home.write_config(&text);
     daemon
-        .wait_for_log("reloaded 1 habits", WAIT)
+        .wait_for_log("reloaded 1 habit ", WAIT)
         .expect("the new file is picked up");
     // The built-in schedule may have reminded of something meanwhile.
     loop {

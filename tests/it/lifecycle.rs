@@ -227,7 +227,7 @@ async fn a_symlinked_config_is_reloaded_when_its_target_is_saved() {
     std::fs::write(&temp, config("every = \"2h\"").replace("Water", "Tea")).unwrap();
     std::fs::rename(&temp, &target).unwrap();
     daemon
-        .wait_for_log("reloaded 1 habits", WAIT)
+        .wait_for_log("reloaded 1 habit ", WAIT)
         .expect("the save through the link is seen");
     let out = home.habitd(Some(bus.address()), &["status", "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
