@@ -31,6 +31,7 @@ use jiff::civil::Date;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior, params};
 
 use crate::event::{Event, Kind, NewEvent, Source};
+use crate::ownership;
 
 /// How long a write waits for another process's write to finish before
 /// giving up with [`StoreError::Locked`].
@@ -95,7 +96,7 @@ pub enum StoreError {
         /// Why.
         source: io::Error,
     },
-    /// The database is another user's, or anyone may write it.
+    /// The database is another user's, or anyone may write it or replace it.
     #[error("{reason}")]
     Untrusted {
         /// The database file.
@@ -750,7 +751,8 @@ fn next_step(path: &Path, found: i64) -> Result<Option<&'static str>, StoreError
 
 /// Creates `path`'s directory (`0700`, parents included) and the empty file
 /// (`0600`) if missing, so the history is never readable by others, not even
-/// for a moment. SQLite takes an empty file as a new database.
+/// for a moment. SQLite takes an empty file as a new database. The directory
+/// and an existing file must be trusted (see [`crate::ownership`]).
 fn create_file(path: &Path) -> Result<(), StoreError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         DirBuilder::new()
@@ -761,6 +763,13 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
                 path: dir.to_path_buf(),
                 source,
             })?;
+        let beside = ownership::Beside::FixedNames;
+        if let Some(reason) = ownership::untrusted_directory(dir, path, beside) {
+            return Err(StoreError::Untrusted {
+                path: path.to_path_buf(),
+                reason,
+            });
+        }
     }
     match OpenOptions::new()
         .write(true)
@@ -770,7 +779,7 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
     {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            match crate::ownership::untrusted(path) {
+            match ownership::untrusted_file(path, ownership::Beside::FixedNames) {
                 Some(reason) => Err(StoreError::Untrusted {
                     path: path.to_path_buf(),
                     reason,
@@ -1275,8 +1284,35 @@ mod tests {
     #[test]
     fn directory_in_the_way_cannot_be_opened() {
         let dir = tempfile::tempdir().unwrap();
-        let error = Store::open(dir.path()).unwrap_err();
+        let path = dir.path().join("habitd.db");
+        std::fs::create_dir(&path).unwrap();
+        let error = Store::open(&path).unwrap_err();
         assert!(matches!(error, StoreError::CannotOpen { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn a_world_writable_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd/habitd.db");
+        Store::open(&path).unwrap();
+        let habitd = dir.path().join("habitd");
+        // Sticky or not: others could create habitd.db-wal first.
+        for mode in [0o777, 0o1777] {
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = Store::open(&path).unwrap_err();
+            assert!(matches!(error, StoreError::Untrusted { .. }), "{error:?}");
+            assert!(
+                error
+                    .to_string()
+                    .contains("is writable by every user, so another user could"),
+                "{error}"
+            );
+        }
+        // Before the file exists as well.
+        std::fs::remove_file(&path).unwrap();
+        let error = Store::open(&path).unwrap_err();
+        assert!(matches!(error, StoreError::Untrusted { .. }), "{error:?}");
+        assert!(!path.exists(), "nothing was created");
     }
 
     #[test]

@@ -350,6 +350,91 @@ async fn saving_the_config_reloads_it_and_a_broken_save_is_refused() {
     assert_eq!(got.summary, "Saved water");
 }
 
+/// `chmod MODE PATH`.
+fn chmod(path: &std::path::Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_world_writable_directory_of_the_config_or_history_is_refused() {
+    let home = TestHome::new();
+    let path = home.write_config(&config("at = \"03:00\""));
+    let dir = home.config_dir();
+    chmod(&dir, 0o777);
+    let out = home.habitd(None, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "habitd: {0}, the directory of {1}, is writable by every user, so another user could replace it; fix it with `chmod o-w {0}`\n",
+            dir.display(),
+            path.display()
+        )
+    );
+    // With the sticky bit, as on /tmp, nobody may rename another's file
+    // away: a config there is safe.
+    chmod(&dir, 0o1777);
+    let out = home.habitd(None, &["check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    chmod(&dir, 0o700);
+
+    // The history's directory may not be sticky either: others could
+    // create habitd.db-wal before habitd does.
+    assert!(home.habitd(None, &["done", "water"]).status.success());
+    let data = home.data_home().join("habitd");
+    for mode in [0o777, 0o1777] {
+        chmod(&data, mode);
+        let out = home.habitd(None, &["done", "water"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(&format!(
+                "habitd: {}, the directory of {}, is writable by every user, so another user could ",
+                data.display(),
+                data.join("habitd.db").display()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.ends_with(&format!("fix it with `chmod o-w {}`\n", data.display())),
+            "{err}"
+        );
+    }
+    chmod(&data, 0o700);
+
+    // A directory above that anyone may write: the whole directory could be
+    // swapped for another.
+    chmod(&home.config_home(), 0o777);
+    let out = home.habitd(None, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(&format!(
+            "habitd: {} is writable by every user, so another user could move {} away",
+            home.config_home().display(),
+            dir.display()
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_device_as_config_is_named_not_chmodded() {
+    // It advised `chmod o-w /dev/null`. As root /dev/null is "ours" and
+    // everyone's to write; otherwise it is root's: both are refused.
+    let home = TestHome::new();
+    let out = home.habitd(None, &["--config", "/dev/null", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("habitd: /dev/null"), "{err}");
+    assert!(err.contains("character device"), "{err}");
+    assert!(!err.contains("chmod"), "{err}");
+}
+
 #[test]
 fn a_world_writable_config_or_history_is_refused() {
     let home = TestHome::new();
