@@ -217,6 +217,34 @@ async fn a_corrupt_history_does_not_stop_reminders() {
     let done = home.habitd(None, &["done", "water"]);
     assert_eq!(done.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&done.stderr).contains(&db.display().to_string()));
+    // The daemon's status report would say nothing was done today: it
+    // refuses and says why instead.
+    let client = zbus::connection::Builder::address(bus.address())
+        .build()
+        .await
+        .unwrap();
+    let reply = client
+        .call_method(
+            Some("org.habitd.Habitd"),
+            "/org/habitd/Habitd",
+            Some("org.habitd.Habitd1"),
+            "Status",
+            &(),
+        )
+        .await;
+    let refusal = reply.map(|_| "a report").unwrap_err().to_string();
+    assert!(
+        refusal.contains(&format!(
+            "the daemon cannot read the history, so today's progress is unknown: {}: the database is corrupt",
+            db.display()
+        )),
+        "{refusal}"
+    );
+    let status = home.habitd(Some(bus.address()), &["status"]);
+    let err = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(1), "{err}");
+    assert!(err.contains(&db.display().to_string()), "{err}");
+    assert!(status.stdout.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
