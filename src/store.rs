@@ -1944,23 +1944,26 @@ mod tests {
     #[test]
     fn read_only_file_is_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("habitd.db");
-        Store::open(&path)
-            .unwrap()
-            .append(&done("a", "2024-05-01", 1))
-            .unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
-        if OpenOptions::new().write(true).open(&path).is_ok() {
-            // Running as root (CAP_DAC_OVERRIDE): file modes do not stop
-            // writes, so there is nothing honest to test here.
-            eprintln!("skipped: permission checks are bypassed for this user");
-            return;
-        }
-        // Still readable: opening an up-to-date store takes no write lock.
-        let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.events(None, None).unwrap().len(), 1);
-        let error = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
-        assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+        as_plain_user(dir.path(), || {
+            let path = dir.path().join("habitd.db");
+            Store::open(&path)
+                .unwrap()
+                .append(&done("a", "2024-05-01", 1))
+                .unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+            // Still readable: opening an up-to-date store takes no write lock.
+            let mut store = Store::open(&path).unwrap();
+            assert_eq!(store.events(None, None).unwrap().len(), 1);
+            let error = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
+            assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "{0}: the database is read-only: the file's mode is 0400; fix it with `chmod u+w {0}`",
+                    path.display()
+                )
+            );
+        });
     }
 
     #[test]
@@ -2163,14 +2166,11 @@ mod tests {
         }
     }
 
-    /// The child half of `killed_writer_loses_nothing_it_reported`: appends
-    /// batches of three until killed, reporting each batch once committed.
-    #[test]
-    fn writer_child() {
-        let Some(path) = std::env::var_os("HABITD_STORE_TEST_CHILD") else {
-            return;
-        };
-        let mut store = Store::open(Path::new(&path)).unwrap();
+    /// In the child this test starts (the environment variable names the
+    /// database): appends batches of three until killed, reporting each
+    /// batch once committed. Never returns.
+    fn be_the_writer_child(path: &Path) -> ! {
+        let mut store = Store::open(path).unwrap();
         let batch = [
             done("a", "2024-05-01", 1),
             done("b", "2024-05-01", 2),
@@ -2185,12 +2185,16 @@ mod tests {
     #[test]
     fn killed_writer_loses_nothing_it_reported() {
         use std::io::BufRead;
+        // The test binary runs this test again as the writer to kill.
+        if let Some(path) = std::env::var_os("HABITD_STORE_TEST_CHILD") {
+            be_the_writer_child(Path::new(&path));
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("habitd.db");
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "store::tests::writer_child",
+                "store::tests::killed_writer_loses_nothing_it_reported",
                 "--nocapture",
                 "--test-threads=1",
             ])
