@@ -226,6 +226,10 @@ pub struct Core {
     /// Whether the history has been read once (planning waits for it, so a
     /// start-up never repeats what was shown before it).
     loaded: bool,
+    /// Why the history could not be read the last time it was tried, until
+    /// a read succeeds: a status report from what is in memory would then
+    /// deny what was recorded, so it is refused.
+    unreadable: Option<String>,
     /// The instant the timer is armed for.
     armed: Option<Timestamp>,
     next_ticket: u64,
@@ -251,6 +255,7 @@ impl Core {
             config,
             state: State::default(),
             loaded: false,
+            unreadable: None,
             armed: None,
             next_ticket: 0,
             sending: HashMap::new(),
@@ -328,6 +333,7 @@ impl Core {
     }
 
     fn on_loaded(&mut self, loaded: Result<State, String>, now: Timestamp, out: &mut Vec<Effect>) {
+        self.unreadable = loaded.as_ref().err().cloned();
         match loaded {
             Ok(mut state) => {
                 // Reminders decided since the read was asked for are not in
@@ -554,9 +560,15 @@ impl Core {
         };
         match request {
             Request::Status => {
-                let report = status::build(&self.config, &self.state, now, true);
-                let reply =
-                    serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()));
+                let reply = match &self.unreadable {
+                    Some(why) => Err(Refusal::Failed(format!(
+                        "the daemon cannot read the history, so today's progress is unknown: {why}"
+                    ))),
+                    None => {
+                        let report = status::build(&self.config, &self.state, now, true);
+                        serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()))
+                    }
+                };
                 out.push(Effect::Reply {
                     to: reply_to,
                     reply,
@@ -593,6 +605,8 @@ impl Core {
         };
         let message = match outcome {
             Ok(Applied { message, mut state }) => {
+                // Read back after the write: the history works again.
+                self.unreadable = None;
                 state.reminded.merge(&self.state.reminded);
                 self.take_state(state, out);
                 out.push(Effect::Changed);

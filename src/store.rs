@@ -31,6 +31,7 @@ use jiff::civil::Date;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior, params};
 
 use crate::event::{Event, Kind, NewEvent, Source};
+use crate::ownership;
 
 /// How long a write waits for another process's write to finish before
 /// giving up with [`StoreError::Locked`].
@@ -84,7 +85,8 @@ CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;
 /// The schema version this habitd writes and understands.
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Why the history could not be read or written.
+/// Why the history could not be read or written. Each message names the
+/// file and says in plain words what is wrong and, where it can, what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The directory or the database file could not be created.
@@ -95,7 +97,19 @@ pub enum StoreError {
         /// Why.
         source: io::Error,
     },
-    /// The database is another user's, or anyone may write it.
+    /// A file stands where the history's directory (or one above it) should
+    /// be.
+    #[error(
+        "{} is a file, not a directory; habitd keeps its history at {}, so move the file aside (e.g. `mv {} {}.old`)",
+        file.display(), path.display(), file.display(), file.display()
+    )]
+    NotADirectory {
+        /// The database file.
+        path: PathBuf,
+        /// The file in the way.
+        file: PathBuf,
+    },
+    /// The database is another user's, or anyone may write it or replace it.
     #[error("{reason}")]
     Untrusted {
         /// The database file.
@@ -115,6 +129,19 @@ pub enum StoreError {
         found: i64,
         /// The newest version this build understands.
         supported: i64,
+    },
+    /// The database holds tables but no schema version: habitd did not make
+    /// it (or its version was reset by hand), so migrating it would fail or
+    /// mix two schemas.
+    #[error(
+        "{}: the database has tables ({}) but no habitd schema version (user_version is 0): it was not created by habitd, or its version was reset; move it aside (e.g. `mv {} {}.old`) to start a new history",
+        path.display(), tables.join(", "), path.display(), path.display()
+    )]
+    Foreign {
+        /// The database file.
+        path: PathBuf,
+        /// The tables found.
+        tables: Vec<String>,
     },
     /// Another process held the write lock for longer than the busy timeout.
     #[error("{}: the database is locked by another process; try again", path.display())]
@@ -147,34 +174,40 @@ pub enum StoreError {
         /// What is wrong with it.
         problem: String,
     },
-    /// SQLite could not open the file (no permission to read it, or it is
-    /// a directory).
-    #[error(
-        "{}: cannot open the database; check that it is a file you may read and write",
-        path.display()
-    )]
+    /// The database cannot be opened or found: it is a directory, may not
+    /// be read, lies in a directory that may not be entered, or in a
+    /// read-only directory without the `-shm` file SQLite must create.
+    #[error("{}: cannot open the database: {reason}", path.display())]
     CannotOpen {
         /// The database file.
         path: PathBuf,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// What is in the way, in words.
+        reason: String,
     },
-    /// The database, its directory or its WAL cannot be written.
-    #[error(
-        "{}: the database is read-only; check that you may write to it and to its directory",
-        path.display()
-    )]
+    /// The database, its directory or its file system cannot be written.
+    #[error("{}: the database is read-only: {reason}", path.display())]
     ReadOnly {
         /// The database file.
         path: PathBuf,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// What is read-only, in words.
+        reason: String,
     },
     /// The disk (or the database's size limit) is full.
     #[error("{}: the disk is full; free some space and try again", path.display())]
     Full {
         /// The database file.
         path: PathBuf,
+    },
+    /// The operating system failed a read, write, sync or lock for SQLite,
+    /// and the disk is not (nearly) full.
+    #[error("{}: {what}; check the disk (SQLite I/O error {code})", path.display())]
+    Io {
+        /// The database file.
+        path: PathBuf,
+        /// What failed, in words.
+        what: &'static str,
+        /// SQLite's extended result code.
+        code: i32,
     },
     /// Any other SQLite failure.
     #[error("{}: database error", path.display())]
@@ -184,6 +217,21 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+}
+
+impl StoreError {
+    /// Whether the history may still be readable: the failure was about
+    /// writing (a read-only file, directory or file system, a full disk, an
+    /// I/O error), not about the file itself.
+    fn concerns_writing(&self) -> bool {
+        matches!(
+            self,
+            StoreError::ReadOnly { .. }
+                | StoreError::CannotOpen { .. }
+                | StoreError::Full { .. }
+                | StoreError::Io { .. }
+        )
+    }
 }
 
 /// A `SELECT` of the columns [`RawEvent::from_row`] reads, then `$rest`.
@@ -311,6 +359,10 @@ pub struct Store {
     path: PathBuf,
     /// The (device, inode) of the file opened.
     identity: Option<(u64, u64)>,
+    /// Why the history could not be opened for writing, when it was opened
+    /// read-only instead ([`Store::open_or_read_only`]): the first write
+    /// fails with it.
+    cannot_write: Option<StoreError>,
 }
 
 fn identity_of(path: &Path) -> Option<(u64, u64)> {
@@ -361,6 +413,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             identity: identity_of(path),
+            cannot_write: None,
         };
         // Refuse a newer database before touching it, journal mode included.
         let up_to_date = next_step(path, store.user_version()?)?.is_none();
@@ -384,6 +437,94 @@ impl Store {
             store.migrate()?;
         }
         Ok(store)
+    }
+
+    /// Opens the database at `path` as [`Store::open`] does; but when the
+    /// history exists and cannot be written (a read-only file, directory or
+    /// mount, a full disk), opens it read-only instead, so it can still be
+    /// read. The first write then fails with the error that kept it from
+    /// being opened for writing. For commands that run once and end: the
+    /// daemon keeps its store open and uses [`Store::open`].
+    pub fn open_or_read_only(path: &Path) -> Result<Store, StoreError> {
+        let error = match Store::open(path) {
+            Ok(store) => return Ok(store),
+            Err(error) if error.concerns_writing() && path.is_file() => error,
+            Err(error) => return Err(error),
+        };
+        match Store::open_read_only(path) {
+            Ok(mut store) => {
+                log::debug!("{error}; reading it read-only");
+                store.cannot_write = Some(error);
+                Ok(store)
+            }
+            // Why it cannot be written says best why it cannot be read.
+            Err(read_only) => {
+                log::debug!("{read_only}");
+                Err(error)
+            }
+        }
+    }
+
+    /// Opens an existing, up-to-date database read-only: nothing is created,
+    /// migrated or changed.
+    ///
+    /// In WAL mode even a reader needs the `-shm` file beside the database,
+    /// which SQLite creates if it is missing; in a directory it may not
+    /// write (or on a full disk) it cannot. If then there is no `-wal` file
+    /// either, the database file holds the whole history, and it is opened
+    /// as `immutable`: read without the `-shm` and without locks. That is
+    /// safe because whoever writes to the history keeps a `-wal` beside it
+    /// (and needs the `-shm` SQLite could not create), and a command reads
+    /// for a moment only. Otherwise there are changes in the `-wal` that
+    /// only the `-shm` can tell apart, and the open fails.
+    fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let fail = |error| sqlite_error(path, error);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // SQLite opens lazily: the -shm is only needed at the first read.
+        let plain = Connection::open_with_flags(path, flags).and_then(|conn| {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))?;
+            Ok(conn)
+        });
+        let conn = match plain {
+            Ok(conn) => conn,
+            Err(error) if lacks_shm(&error) && !has_wal(path) => {
+                let uri = immutable_uri(path);
+                let conn = Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(fail)?;
+                log::debug!(
+                    "{}: read without a -shm file (immutable), none can be created",
+                    path.display()
+                );
+                conn
+            }
+            Err(error) => return Err(fail(error)),
+        };
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+            identity: identity_of(path),
+            cannot_write: None,
+        };
+        match next_step(path, store.user_version()?)? {
+            None => Ok(store),
+            Some(_) => Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+                reason: "its schema is older than this habitd's and cannot be updated".to_string(),
+            }),
+        }
+    }
+
+    /// Whether there is a history at `path`: `Ok(false)` if there is none
+    /// yet, an error if that cannot be known — a file stands where a
+    /// directory should, or a directory on the way may not be entered — so
+    /// a reader never takes an unreachable history for an empty one.
+    pub fn exists(path: &Path) -> Result<bool, StoreError> {
+        match std::fs::metadata(path) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(path_error(path, e)),
+        }
     }
 
     /// How long a write waits for another process's lock before failing
@@ -609,6 +750,28 @@ impl Store {
             let Some(step) = next_step(path, version)? else {
                 return Ok(());
             };
+            if version == 0 {
+                // The first step creates the tables: a file that already
+                // has some is not a new habitd history.
+                let mut tables: Vec<String> = tx
+                    .prepare(
+                        "SELECT name FROM sqlite_schema
+                         WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'
+                         ORDER BY name",
+                    )
+                    .and_then(|mut names| names.query_map([], |row| row.get(0))?.collect())
+                    .map_err(|e| sqlite_error(path, e))?;
+                if !tables.is_empty() {
+                    if tables.len() > 5 {
+                        tables.truncate(5);
+                        tables.push("…".to_string());
+                    }
+                    return Err(StoreError::Foreign {
+                        path: path.clone(),
+                        tables,
+                    });
+                }
+            }
             tx.execute_batch(step)
                 .and_then(|()| tx.pragma_update(None, "user_version", version + 1))
                 .and_then(|()| tx.commit())
@@ -624,6 +787,9 @@ impl Store {
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
+        if let Some(error) = self.cannot_write.take() {
+            return Err(error);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -750,17 +916,31 @@ fn next_step(path: &Path, found: i64) -> Result<Option<&'static str>, StoreError
 
 /// Creates `path`'s directory (`0700`, parents included) and the empty file
 /// (`0600`) if missing, so the history is never readable by others, not even
-/// for a moment. SQLite takes an empty file as a new database.
+/// for a moment. SQLite takes an empty file as a new database. The directory
+/// and an existing file must be trusted (see [`crate::ownership`]).
 fn create_file(path: &Path) -> Result<(), StoreError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|source| StoreError::Create {
-                path: dir.to_path_buf(),
-                source,
+            .map_err(|source| match not_a_directory(dir) {
+                Some(file) => StoreError::NotADirectory {
+                    path: path.to_path_buf(),
+                    file,
+                },
+                None => StoreError::Create {
+                    path: dir.to_path_buf(),
+                    source,
+                },
             })?;
+        let beside = ownership::Beside::FixedNames;
+        if let Some(reason) = ownership::untrusted_directory(dir, path, beside) {
+            return Err(StoreError::Untrusted {
+                path: path.to_path_buf(),
+                reason,
+            });
+        }
     }
     match OpenOptions::new()
         .write(true)
@@ -770,7 +950,7 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
     {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            match crate::ownership::untrusted(path) {
+            match ownership::untrusted_file(path, ownership::Beside::FixedNames) {
                 Some(reason) => Err(StoreError::Untrusted {
                     path: path.to_path_buf(),
                     reason,
@@ -778,11 +958,123 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
                 None => Ok(()),
             }
         }
+        // Not even the way to it is open: say where it is blocked.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && unsearchable(path).is_some() => {
+            Err(path_error(path, e))
+        }
         Err(source) => Err(StoreError::Create {
             path: path.to_path_buf(),
             source,
         }),
     }
+}
+
+/// The deepest existing one of `dir` and the directories above it, if it
+/// is not a directory: the file in the way of the history's directory.
+fn not_a_directory(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find_map(|p| std::fs::metadata(p).ok().map(|meta| (p, meta)))
+        .filter(|(_, meta)| !meta.is_dir())
+        .map(|(p, _)| p.to_path_buf())
+}
+
+/// Why the history at `path` cannot be looked at, from the error `error`
+/// met doing so.
+fn path_error(path: &Path, error: io::Error) -> StoreError {
+    if let Some(file) = path.parent().and_then(not_a_directory) {
+        return StoreError::NotADirectory {
+            path: path.to_path_buf(),
+            file,
+        };
+    }
+    let reason = match error.kind() {
+        io::ErrorKind::PermissionDenied => match unsearchable(path) {
+            Some(dir) => format!(
+                "you may not enter {} (mode {:04o})",
+                dir.display(),
+                mode_of(&dir).unwrap_or(0)
+            ),
+            None => "permission denied".to_string(),
+        },
+        _ => error.to_string(),
+    };
+    StoreError::CannotOpen {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// The highest directory above `path` this process may not enter.
+fn unsearchable(path: &Path) -> Option<PathBuf> {
+    let mut ancestors: Vec<&Path> = path.ancestors().skip(1).collect();
+    ancestors.reverse();
+    ancestors
+        .into_iter()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .find(|dir| rustix::fs::access(*dir, rustix::fs::Access::EXEC_OK).is_err())
+        .map(Path::to_path_buf)
+}
+
+fn mode_of(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| m.mode() & 0o7777)
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// `path` with `suffix` appended to its file name: `habitd.db-wal`.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Whether a `-wal` with content lies beside the database: then the
+/// database file alone is not the whole history.
+fn has_wal(path: &Path) -> bool {
+    std::fs::metadata(beside(path, "-wal")).is_ok_and(|meta| meta.len() > 0)
+}
+
+/// Whether SQLite failed for want of a `-shm` file it could not create.
+fn lacks_shm(error: &rusqlite::Error) -> bool {
+    use rusqlite::ffi;
+    match error {
+        rusqlite::Error::SqliteFailure(e, _) => {
+            e.code == ErrorCode::CannotOpen
+                || matches!(
+                    e.extended_code,
+                    ffi::SQLITE_IOERR_SHMOPEN
+                        | ffi::SQLITE_IOERR_SHMSIZE
+                        | ffi::SQLITE_IOERR_SHMMAP
+                        | ffi::SQLITE_READONLY_CANTINIT
+                        | ffi::SQLITE_READONLY_DIRECTORY
+                )
+        }
+        _ => false,
+    }
+}
+
+/// A `file:` URI opening `path` read-only and immutable. Every byte but
+/// the unreserved ones and `/` is percent-encoded, so no part of the path
+/// can be taken for a query parameter.
+fn immutable_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
 }
 
 /// WAL cannot be enabled on some file systems (no shared memory); SQLite
@@ -794,29 +1086,191 @@ fn log_if_not_wal(path: &Path, mode: &str) {
     }
 }
 
-/// Sorts SQLite's failure into what the user can do about it.
+/// Sorts SQLite's failure into what the user can do about it. Where
+/// SQLite's words are vague ("unable to open database file", "disk I/O
+/// error"), the file system is asked what is in the way.
 fn sqlite_error(path: &Path, error: rusqlite::Error) -> StoreError {
-    let path = path.to_path_buf();
+    let path_buf = path.to_path_buf();
     match error.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Locked { path: path_buf }
+        }
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt {
-            path,
+            path: path_buf,
             detail: error.to_string(),
         },
         Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => StoreError::ReadOnly {
-            path,
-            source: error,
+            path: path_buf,
+            reason: why_read_only(path),
         },
-        Some(ErrorCode::DiskFull) => StoreError::Full { path },
-        Some(ErrorCode::CannotOpen) => StoreError::CannotOpen {
-            path,
-            source: error,
-        },
+        Some(ErrorCode::DiskFull) => StoreError::Full { path: path_buf },
+        Some(ErrorCode::CannotOpen) => why_cannot_open(path),
+        Some(ErrorCode::SystemIoFailure) if disk_is_full(path) => {
+            StoreError::Full { path: path_buf }
+        }
+        Some(ErrorCode::SystemIoFailure) => {
+            let code = match &error {
+                rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
+                _ => rusqlite::ffi::SQLITE_IOERR,
+            };
+            StoreError::Io {
+                path: path_buf,
+                what: io_failure(code),
+                code,
+            }
+        }
         _ => StoreError::Sqlite {
-            path,
+            path: path_buf,
             source: error,
         },
     }
+}
+
+/// What SQLite's I/O error `code` (an extended result code) means, in
+/// words. SQLite reports a full disk as SQLITE_FULL only for writes to the
+/// database and its WAL; growing the `-shm` file on a full disk gives
+/// SQLITE_IOERR_SHMSIZE (4874), and a write refused for a quota gives
+/// SQLITE_IOERR_WRITE. A (nearly) full disk is recognised before this is
+/// asked; these words are for the rest.
+fn io_failure(code: i32) -> &'static str {
+    use rusqlite::ffi;
+    match code {
+        ffi::SQLITE_IOERR_READ | ffi::SQLITE_IOERR_SHORT_READ => "reading the database failed",
+        ffi::SQLITE_IOERR_WRITE => {
+            "writing the database failed, usually because a disk quota is used up or the disk is full"
+        }
+        ffi::SQLITE_IOERR_FSYNC | ffi::SQLITE_IOERR_DIR_FSYNC => {
+            "flushing the database to the disk failed"
+        }
+        ffi::SQLITE_IOERR_TRUNCATE => "truncating the database failed",
+        ffi::SQLITE_IOERR_SHMOPEN => "creating the database's shared-memory file (-shm) failed",
+        ffi::SQLITE_IOERR_SHMSIZE => {
+            "growing the database's shared-memory file (-shm) failed, usually because the disk is full"
+        }
+        ffi::SQLITE_IOERR_SHMMAP => "mapping the database's shared-memory file (-shm) failed",
+        ffi::SQLITE_IOERR_LOCK
+        | ffi::SQLITE_IOERR_RDLOCK
+        | ffi::SQLITE_IOERR_UNLOCK
+        | ffi::SQLITE_IOERR_SHMLOCK
+        | ffi::SQLITE_IOERR_CHECKRESERVEDLOCK => {
+            "locking the database failed (file locks may not work on this file system)"
+        }
+        ffi::SQLITE_IOERR_DELETE => "removing a journal file beside the database failed",
+        ffi::SQLITE_IOERR_NOMEM => "the system ran out of memory",
+        _ => "reading or writing the database failed",
+    }
+}
+
+/// Whether the file system holding `path` has (almost) no room left for
+/// this process: less than a megabyte, counting the blocks reserved for
+/// root only for root.
+fn disk_is_full(path: &Path) -> bool {
+    const NEARLY_FULL: u64 = 1 << 20;
+    let Ok(fs) = rustix::fs::statvfs(directory_of(path)) else {
+        return false;
+    };
+    let blocks = if rustix::process::geteuid().is_root() {
+        fs.f_bfree
+    } else {
+        fs.f_bavail
+    };
+    blocks.saturating_mul(fs.f_frsize) < NEARLY_FULL
+}
+
+/// Why the directory `dir` cannot be written, in words, with the fix if it
+/// is the user's to make; `None` if it can be.
+fn directory_read_only(dir: &Path) -> Option<String> {
+    use rustix::fs::{Access, StatVfsMountFlags, access, statvfs};
+    if statvfs(dir).is_ok_and(|fs| fs.f_flag.contains(StatVfsMountFlags::RDONLY)) {
+        return Some(format!(
+            "{} is on a file system mounted read-only",
+            dir.display()
+        ));
+    }
+    access(dir, Access::WRITE_OK).err()?;
+    let mine = std::fs::metadata(dir).is_ok_and(|meta| {
+        use std::os::unix::fs::MetadataExt;
+        meta.uid() == rustix::process::geteuid().as_raw()
+    });
+    let fix = if mine {
+        format!("; fix it with `chmod u+w {}`", dir.display())
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{} is read-only for you (mode {:04o}){fix}",
+        dir.display(),
+        mode_of(dir).unwrap_or(0)
+    ))
+}
+
+/// What keeps the history at `path` from being written, in words.
+fn why_read_only(path: &Path) -> String {
+    use rustix::fs::{Access, access};
+    let dir = directory_of(path);
+    let files = format!(
+        "{} and {}",
+        file_name(&beside(path, "-wal")),
+        file_name(&beside(path, "-shm"))
+    );
+    match directory_read_only(dir) {
+        Some(problem) if problem.contains("mounted read-only") => {
+            format!("its directory {problem}")
+        }
+        _ if access(path, Access::WRITE_OK).is_err() => format!(
+            "the file's mode is {:04o}; fix it with `chmod u+w {}`",
+            mode_of(path).unwrap_or(0),
+            path.display()
+        ),
+        Some(problem) => {
+            format!("SQLite must create {files} beside it, but its directory {problem}")
+        }
+        None => "it was opened read-only; check that you may write to it and to its directory"
+            .to_string(),
+    }
+}
+
+/// Why SQLite could not open the history at `path`.
+fn why_cannot_open(path: &Path) -> StoreError {
+    use rustix::fs::{Access, access};
+    let cannot_open = |reason: String| StoreError::CannotOpen {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => return path_error(path, e),
+    };
+    if meta.is_dir() {
+        return cannot_open(format!(
+            "it is a directory, not a database file; move it aside (e.g. `mv {0} {0}.old`)",
+            path.display()
+        ));
+    }
+    if access(path, Access::READ_OK).is_err() {
+        return cannot_open(format!(
+            "the file's mode is {:04o}, so you may not read it; fix it with `chmod u+rw {}`",
+            mode_of(path).unwrap_or(0),
+            path.display()
+        ));
+    }
+    let shm = beside(path, "-shm");
+    if !shm.exists()
+        && let Some(problem) = directory_read_only(directory_of(path))
+    {
+        return cannot_open(format!(
+            "SQLite must create {} beside it to open it, but its directory {problem}",
+            file_name(&shm)
+        ));
+    }
+    cannot_open("check that it is a file you may read and write".to_string())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]
@@ -1275,8 +1729,96 @@ mod tests {
     #[test]
     fn directory_in_the_way_cannot_be_opened() {
         let dir = tempfile::tempdir().unwrap();
-        let error = Store::open(dir.path()).unwrap_err();
+        let path = dir.path().join("habitd.db");
+        std::fs::create_dir(&path).unwrap();
+        let error = Store::open(&path).unwrap_err();
         assert!(matches!(error, StoreError::CannotOpen { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{0}: cannot open the database: it is a directory, not a database file; move it aside (e.g. `mv {0} {0}.old`)",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_file_where_the_directory_should_be_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("habitd");
+        std::fs::write(&file, "").unwrap();
+        let path = file.join("habitd.db");
+        let expected = format!(
+            "{0} is a file, not a directory; habitd keeps its history at {1}, so move the file aside (e.g. `mv {0} {0}.old`)",
+            file.display(),
+            path.display()
+        );
+        // Writing, and finding out whether there is a history to read.
+        let error = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(error, StoreError::NotADirectory { .. }),
+            "{error:?}"
+        );
+        assert_eq!(error.to_string(), expected);
+        assert_eq!(Store::exists(&path).unwrap_err().to_string(), expected);
+        // Deeper down, too.
+        let deeper = file.join("sub/habitd.db");
+        assert!(
+            Store::open(&deeper)
+                .unwrap_err()
+                .to_string()
+                .starts_with(&format!("{} is a file, not a directory", file.display()))
+        );
+        assert!(!Store::exists(&dir.path().join("none/habitd.db")).unwrap());
+    }
+
+    #[test]
+    fn tables_without_a_schema_version_are_not_migrated_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        raw(&path)
+            .execute_batch("CREATE TABLE events (x); CREATE TABLE notes (y);")
+            .unwrap();
+        let error = Store::open(&path).unwrap_err();
+        assert!(matches!(error, StoreError::Foreign { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{0}: the database has tables (events, notes) but no habitd schema version (user_version is 0): it was not created by habitd, or its version was reset; move it aside (e.g. `mv {0} {0}.old`) to start a new history",
+                path.display()
+            )
+        );
+        // Untouched: still its own two tables, version 0.
+        let conn = raw(&path);
+        let tables: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 2);
+    }
+
+    #[test]
+    fn a_world_writable_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd/habitd.db");
+        Store::open(&path).unwrap();
+        let habitd = dir.path().join("habitd");
+        // Sticky or not: others could create habitd.db-wal first.
+        for mode in [0o777, 0o1777] {
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = Store::open(&path).unwrap_err();
+            assert!(matches!(error, StoreError::Untrusted { .. }), "{error:?}");
+            assert!(
+                error
+                    .to_string()
+                    .contains("is writable by every user, so another user could"),
+                "{error}"
+            );
+        }
+        // Before the file exists as well.
+        std::fs::remove_file(&path).unwrap();
+        let error = Store::open(&path).unwrap_err();
+        assert!(matches!(error, StoreError::Untrusted { .. }), "{error:?}");
+        assert!(!path.exists(), "nothing was created");
     }
 
     #[test]
@@ -1355,26 +1897,194 @@ mod tests {
         )));
     }
 
+    /// Gives `dir` and everything in it to `uid`.
+    fn chown_all(dir: &Path, uid: u32) {
+        std::os::unix::fs::chown(dir, Some(uid), Some(uid)).unwrap();
+        if dir.is_dir() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                chown_all(&entry.unwrap().path(), uid);
+            }
+        }
+    }
+
+    /// Runs `f` on a thread on which file modes bind, and returns what it
+    /// returns. As root, whose CAP_DAC_OVERRIDE ignores modes, that thread
+    /// alone becomes `nobody` (on Linux credentials are per thread; the
+    /// change drops the thread's capabilities), after `dir` is given to
+    /// nobody; as anyone else it runs as is.
+    fn as_plain_user<T: Send>(dir: &Path, f: impl FnOnce() -> T + Send) -> T {
+        use rustix::process::{Gid, Uid};
+        use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
+        const NOBODY: u32 = 65534;
+        let root = rustix::process::geteuid().is_root();
+        if root {
+            chown_all(dir, NOBODY);
+        }
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    if root {
+                        let gid = Gid::from_raw(NOBODY);
+                        set_thread_groups(&[]).unwrap();
+                        set_thread_res_gid(gid, gid, gid).unwrap();
+                        let uid = Uid::from_raw(NOBODY);
+                        set_thread_res_uid(uid, uid, uid).unwrap();
+                    }
+                    // Whoever runs the test, modes now bind.
+                    assert!(
+                        rustix::fs::access("/etc/shadow", rustix::fs::Access::WRITE_OK).is_err()
+                    );
+                    f()
+                })
+                .join()
+                .unwrap()
+        })
+    }
+
     #[test]
     fn read_only_file_is_reported() {
         let dir = tempfile::tempdir().unwrap();
+        as_plain_user(dir.path(), || {
+            let path = dir.path().join("habitd.db");
+            Store::open(&path)
+                .unwrap()
+                .append(&done("a", "2024-05-01", 1))
+                .unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+            // Still readable: opening an up-to-date store takes no write lock.
+            let mut store = Store::open(&path).unwrap();
+            assert_eq!(store.events(None, None).unwrap().len(), 1);
+            let error = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
+            assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "{0}: the database is read-only: the file's mode is 0400; fix it with `chmod u+w {0}`",
+                    path.display()
+                )
+            );
+        });
+    }
+
+    #[test]
+    fn a_read_only_directory_is_read_but_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        as_plain_user(dir.path(), || {
+            let habitd = dir.path().join("habitd");
+            let path = habitd.join("habitd.db");
+            let id = Store::open(&path)
+                .unwrap()
+                .append(&done("a", "2024-05-01", 1))
+                .unwrap();
+            // Closed: its -wal and -shm are gone, and cannot be made again.
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(0o500)).unwrap();
+            let error = Store::open(&path).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "{}: the database is read-only: SQLite must create habitd.db-wal and habitd.db-shm beside it, but its directory {1} is read-only for you (mode 0500); fix it with `chmod u+w {1}`",
+                    path.display(),
+                    habitd.display()
+                )
+            );
+            let mut store = Store::open_or_read_only(&path).unwrap();
+            let ids: Vec<i64> = store
+                .events(None, None)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect();
+            assert_eq!(ids, [id]);
+            // The first write fails with why it could not be opened for
+            // writing; SQLite refuses any later one.
+            let first = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
+            assert_eq!(first.to_string(), error.to_string());
+            let second = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
+            assert!(matches!(second, StoreError::ReadOnly { .. }), "{second:?}");
+
+            // With changes in a -wal that only a -shm could index, reading
+            // the file alone would lose them: refused.
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(0o700)).unwrap();
+            let writer = Store::open(&path).unwrap();
+            writer
+                .conn
+                .pragma_update(None, "wal_autocheckpoint", 0)
+                .unwrap();
+            let mut writer = writer;
+            writer.append(&done("a", "2024-05-02", 1)).unwrap();
+            let wal = std::fs::read(beside(&path, "-wal")).unwrap();
+            drop(writer);
+            std::fs::write(beside(&path, "-wal"), wal).unwrap();
+            std::fs::remove_file(beside(&path, "-shm")).ok();
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(0o500)).unwrap();
+            let error = Store::open_or_read_only(&path).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "{}: cannot open the database: SQLite must create habitd.db-shm beside it to open it, but its directory {1} is read-only for you (mode 0500); fix it with `chmod u+w {1}`",
+                    path.display(),
+                    habitd.display()
+                )
+            );
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(0o700)).unwrap();
+        });
+    }
+
+    #[test]
+    fn an_unreachable_history_is_not_taken_for_none() {
+        let dir = tempfile::tempdir().unwrap();
+        as_plain_user(dir.path(), || {
+            let habitd = dir.path().join("habitd");
+            let path = habitd.join("habitd.db");
+            Store::open(&path).unwrap();
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let error = Store::exists(&path).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "{}: cannot open the database: you may not enter {} (mode 0600)",
+                    path.display(),
+                    habitd.display()
+                )
+            );
+            std::fs::set_permissions(&habitd, std::fs::Permissions::from_mode(0o700)).unwrap();
+            assert!(Store::exists(&path).unwrap());
+        });
+    }
+
+    #[test]
+    fn io_errors_are_told_in_words() {
+        // "disk I/O error: Error code 4874" was all a full disk said.
+        assert_eq!(rusqlite::ffi::SQLITE_IOERR_SHMSIZE, 4874);
+        let (dir, _store) = temp_store();
         let path = dir.path().join("habitd.db");
-        Store::open(&path)
-            .unwrap()
-            .append(&done("a", "2024-05-01", 1))
-            .unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
-        if OpenOptions::new().write(true).open(&path).is_ok() {
-            // Running as root (CAP_DAC_OVERRIDE): file modes do not stop
-            // writes, so there is nothing honest to test here.
-            eprintln!("skipped: permission checks are bypassed for this user");
-            return;
-        }
-        // Still readable: opening an up-to-date store takes no write lock.
-        let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.events(None, None).unwrap().len(), 1);
-        let error = store.append(&done("a", "2024-05-01", 1)).unwrap_err();
-        assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+        let failure = |code| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        // The temporary directory has room, so it is not the disk.
+        let error = sqlite_error(&path, failure(4874));
+        assert!(
+            matches!(error, StoreError::Io { code: 4874, .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: growing the database's shared-memory file (-shm) failed, usually because the disk is full; check the disk (SQLite I/O error 4874)",
+                path.display()
+            )
+        );
+        let error = sqlite_error(&path, failure(rusqlite::ffi::SQLITE_IOERR_WRITE));
+        assert!(
+            error.to_string().contains("a disk quota is used up"),
+            "{error}"
+        );
+        let error = sqlite_error(&path, failure(rusqlite::ffi::SQLITE_FULL));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: the disk is full; free some space and try again",
+                path.display()
+            )
+        );
     }
 
     #[test]
@@ -1456,14 +2166,11 @@ mod tests {
         }
     }
 
-    /// The child half of `killed_writer_loses_nothing_it_reported`: appends
-    /// batches of three until killed, reporting each batch once committed.
-    #[test]
-    fn writer_child() {
-        let Some(path) = std::env::var_os("HABITD_STORE_TEST_CHILD") else {
-            return;
-        };
-        let mut store = Store::open(Path::new(&path)).unwrap();
+    /// In the child this test starts (the environment variable names the
+    /// database): appends batches of three until killed, reporting each
+    /// batch once committed. Never returns.
+    fn be_the_writer_child(path: &Path) -> ! {
+        let mut store = Store::open(path).unwrap();
         let batch = [
             done("a", "2024-05-01", 1),
             done("b", "2024-05-01", 2),
@@ -1478,12 +2185,16 @@ mod tests {
     #[test]
     fn killed_writer_loses_nothing_it_reported() {
         use std::io::BufRead;
+        // The test binary runs this test again as the writer to kill.
+        if let Some(path) = std::env::var_os("HABITD_STORE_TEST_CHILD") {
+            be_the_writer_child(Path::new(&path));
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("habitd.db");
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "store::tests::writer_child",
+                "store::tests::killed_writer_loses_nothing_it_reported",
                 "--nocapture",
                 "--test-threads=1",
             ])

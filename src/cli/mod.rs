@@ -146,21 +146,27 @@ fn store_path() -> anyhow::Result<std::path::PathBuf> {
         .ok_or_else(|| anyhow::anyhow!("cannot find the data directory: set HOME or XDG_DATA_HOME"))
 }
 
-/// Opens the history store at its default place.
+/// Opens the history at its default place, creating it if need be. A
+/// history that exists but cannot be written (a read-only directory or
+/// mount, a full disk) is opened read-only, so reading commands still work;
+/// a recording command then fails at its write, with the reason.
 fn open_store() -> anyhow::Result<crate::store::Store> {
-    Ok(crate::store::Store::open(&store_path()?)?)
+    Ok(crate::store::Store::open_or_read_only(&store_path()?)?)
 }
 
 /// The planning state from the store, or an empty one when there is no
-/// history yet (without creating a store just to read it).
+/// history yet (without creating a store just to read it). A history that
+/// is there but cannot be read is an error, never an empty state: a report
+/// of zeros would deny what was recorded.
 fn load_state(config: &Config, now: jiff::Timestamp) -> anyhow::Result<crate::plan::State> {
-    match crate::store::Store::default_path() {
-        Some(path) if path.exists() => {
-            let store = crate::store::Store::open(&path)?;
-            Ok(crate::history::load_state(&store, config, now)?)
-        }
-        _ => Ok(crate::plan::State::default()),
+    let Some(path) = crate::store::Store::default_path() else {
+        return Ok(crate::plan::State::default());
+    };
+    if !crate::store::Store::exists(&path)? {
+        return Ok(crate::plan::State::default());
     }
+    let store = crate::store::Store::open_or_read_only(&path)?;
+    Ok(crate::history::load_state(&store, config, now)?)
 }
 
 use crate::quote::counted;

@@ -33,9 +33,7 @@ pub(super) fn status(
         .build()?;
     let report: Status = match runtime.block_on(control::send(&Request::Status)) {
         Ok(Sent::Answered(Ok(json))) => serde_json::from_str(&json)?,
-        Ok(Sent::Answered(Err(Refusal::Invalid(m) | Refusal::Failed(m)))) => {
-            anyhow::bail!("the running habitd did not report: {m}")
-        }
+        Ok(Sent::Answered(Err(Refusal::Invalid(m) | Refusal::Failed(m)))) => anyhow::bail!("{m}"),
         Ok(Sent::NoDaemon) | Err(_) => {
             let config = super::load_config(explicit)?;
             let now = Timestamp::now();

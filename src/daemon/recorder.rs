@@ -261,7 +261,11 @@ impl Keeper {
     fn trouble(&mut self, what: &str, error: &StoreError) {
         let problem = error.to_string();
         if self.problem.as_deref() != Some(problem.as_str()) {
-            error!("cannot {what}: {problem}; reminders go on, and events wait to be written");
+            let waiting = match self.waiting.len() {
+                0 => String::new(),
+                n => format!(", and {n} event(s) wait to be written"),
+            };
+            error!("cannot {what}: {problem}; reminders go on{waiting}");
             self.problem = Some(problem);
         }
         if !matches!(error, StoreError::Locked { .. }) {

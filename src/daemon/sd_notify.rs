@@ -18,7 +18,13 @@ pub struct ServiceManager {
 impl ServiceManager {
     /// Connects to `$NOTIFY_SOCKET` if set.
     pub fn from_env() -> ServiceManager {
-        let socket = std::env::var_os("NOTIFY_SOCKET").and_then(|path| {
+        ServiceManager::connect(std::env::var_os("NOTIFY_SOCKET").as_deref())
+    }
+
+    /// Connects to `notify_socket` (the value of `$NOTIFY_SOCKET`): a path,
+    /// or `@name` for an abstract socket. Unset or empty, there is none.
+    fn connect(notify_socket: Option<&std::ffi::OsStr>) -> ServiceManager {
+        let socket = notify_socket.filter(|s| !s.is_empty()).and_then(|path| {
             let path = path.to_string_lossy().into_owned();
             let address = match path.strip_prefix('@') {
                 Some(abstract_name) => {
@@ -56,33 +62,75 @@ impl ServiceManager {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::OsStr;
+    use std::time::Duration;
+
+    /// The next datagram on `listener`, or `None` within a short wait.
+    fn receive(listener: &UnixDatagram) -> Option<String> {
+        listener
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut buf = [0u8; 128];
+        let n = listener.recv(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
 
     #[test]
-    fn datagrams_reach_the_socket() {
+    fn datagrams_reach_a_socket_named_by_its_path() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("notify");
         let listener = UnixDatagram::bind(&path).unwrap();
-        let manager = ServiceManager {
-            socket: Some((
-                UnixDatagram::unbound().unwrap(),
-                SocketAddr::from_pathname(&path).unwrap(),
-            )),
-        };
+        let manager = ServiceManager::connect(Some(path.as_os_str()));
         manager.notify("READY=1\nSTATUS=next: water at 15:00");
-        let mut buf = [0u8; 128];
-        let n = listener.recv(&mut buf).unwrap();
-        assert_eq!(&buf[..n], b"READY=1\nSTATUS=next: water at 15:00");
+        assert_eq!(
+            receive(&listener).as_deref(),
+            Some("READY=1\nSTATUS=next: water at 15:00")
+        );
         manager.reloading();
-        let n = listener.recv(&mut buf).unwrap();
+        let reloading = receive(&listener).unwrap();
+        let usec = reloading
+            .strip_prefix("RELOADING=1\nMONOTONIC_USEC=")
+            .unwrap_or_else(|| panic!("{reloading}"));
+        assert!(usec.parse::<u64>().unwrap() > 0, "{reloading}");
+    }
+
+    #[test]
+    fn an_abstract_socket_is_named_with_an_at_sign() {
+        use std::os::linux::net::SocketAddrExt;
+        let name = format!("habitd-test-{}", std::process::id());
+        let listener =
+            UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap())
+                .unwrap();
+        let manager = ServiceManager::connect(Some(OsStr::new(&format!("@{name}"))));
+        manager.notify("STOPPING=1");
+        assert_eq!(receive(&listener).as_deref(), Some("STOPPING=1"));
+    }
+
+    #[test]
+    fn unset_or_empty_means_no_service_manager() {
+        assert!(ServiceManager::connect(None).socket.is_none());
         assert!(
-            std::str::from_utf8(&buf[..n])
-                .unwrap()
-                .starts_with("RELOADING=1\nMONOTONIC_USEC=")
+            ServiceManager::connect(Some(OsStr::new("")))
+                .socket
+                .is_none()
         );
     }
 
     #[test]
-    fn without_a_socket_nothing_happens() {
-        ServiceManager { socket: None }.notify("READY=1");
+    fn a_socket_that_went_away_is_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notify");
+        let listener = UnixDatagram::bind(&path).unwrap();
+        let manager = ServiceManager::connect(Some(path.as_os_str()));
+        assert!(manager.socket.is_some());
+        drop(listener);
+        std::fs::remove_file(&path).unwrap();
+        // Logged at debug level only: systemd going away must not take
+        // the reminders with it.
+        manager.notify("READY=1");
+        // And a socket there again is reached again.
+        let listener = UnixDatagram::bind(&path).unwrap();
+        manager.notify("READY=1");
+        assert_eq!(receive(&listener).as_deref(), Some("READY=1"));
     }
 }

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
 
-use crate::support::TestHome;
+use crate::support::{TestHome, sh_quote};
 
 fn run(home: &TestHome, args: &[&str]) -> String {
     let out = home.habitd(None, args);
@@ -275,5 +275,215 @@ fn weekly_habits_count_weeks_with_enough_met_days() {
             entries[0]["longest"].as_u64()
         ),
         (Some(2), Some(2))
+    );
+}
+
+/// [`CONFIG`] in a fixed-offset zone where it is now around noon, so a
+/// test's "today" cannot change under it (a run straddling midnight UTC
+/// straddles no midnight there).
+fn config_at_noon() -> String {
+    let hour = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .hour();
+    // Etc/GMT-N is N hours east of UTC (the POSIX sign); -12..=11 exist.
+    let east = 12 - i32::from(hour);
+    let zone = match east {
+        0 => "Etc/UTC".to_string(),
+        e if e > 0 => format!("Etc/GMT-{e}"),
+        e => format!("Etc/GMT+{}", -e),
+    };
+    CONFIG.replace("timezone = \"UTC\"", &format!("timezone = \"{zone}\""))
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn status_json(out: &std::process::Output) -> Value {
+    assert!(out.status.success(), "status failed: {}", stderr(out));
+    serde_json::from_slice(&out.stdout).expect("status JSON")
+}
+
+#[test]
+fn a_read_only_mount_is_read_and_a_write_says_why() {
+    let home = TestHome::new();
+    home.write_config(&config_at_noon());
+    run(&home, &["done", "water", "2"]);
+    let data = home.data_home().join("habitd");
+    let db = data.join("habitd.db");
+    // Closed cleanly: no -wal or -shm is left, and none can be made.
+    let bind = sh_quote(&data.display().to_string());
+    let outs = home.habitd_in_mount_namespace(
+        &format!("mount --bind -o ro {bind} {bind}"),
+        &[
+            &["status", "--json"],
+            &["log", "--json"],
+            &["streaks", "water", "--json"],
+            &["done", "water"],
+        ],
+    );
+    assert_eq!(habit(&status_json(&outs[0]), "water")["done"], 2);
+    assert!(outs[1].status.success(), "{}", stderr(&outs[1]));
+    assert!(outs[2].status.success(), "{}", stderr(&outs[2]));
+    let done = &outs[3];
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(done));
+    assert_eq!(
+        stderr(done),
+        format!(
+            "habitd: {}: cannot open the database: SQLite must create habitd.db-shm beside it to open it, but its directory {} is on a file system mounted read-only\n",
+            db.display(),
+            data.display()
+        )
+    );
+}
+
+#[test]
+fn a_read_only_directory_is_read_and_a_write_says_why() {
+    // As nobody when the tests run as root: file modes bind.
+    let home = TestHome::new();
+    home.write_config(&config_at_noon());
+    let out = home.habitd_unprivileged(&["done", "water", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = home.data_home().join("habitd");
+    let db = data.join("habitd.db");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o500)).unwrap();
+
+    let status = home.habitd_unprivileged(&["status", "--json"]);
+    assert_eq!(habit(&status_json(&status), "water")["done"], 2);
+    let done = home.habitd_unprivileged(&["done", "water"]);
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert_eq!(
+        stderr(&done),
+        format!(
+            "habitd: {0}: the database is read-only: SQLite must create habitd.db-wal and habitd.db-shm beside it, but its directory {1} is read-only for you (mode 0500); fix it with `chmod u+w {1}`\n",
+            db.display(),
+            data.display()
+        )
+    );
+    // Nothing was written: the reading is what it was.
+    let status = home.habitd_unprivileged(&["status", "--json"]);
+    assert_eq!(habit(&status_json(&status), "water")["done"], 2);
+}
+
+#[test]
+fn a_history_that_cannot_be_reached_is_an_error_not_an_empty_day() {
+    let home = TestHome::new();
+    home.write_config(&config_at_noon());
+    let out = home.habitd_unprivileged(&["done", "water", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = home.data_home().join("habitd");
+    let db = data.join("habitd.db");
+
+    // A directory that may not be entered: status used to show 0, exit 0.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for args in [&["status"][..], &["next"], &["done", "water"]] {
+        let out = home.habitd_unprivileged(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(
+            err,
+            format!(
+                "habitd: {}: cannot open the database: you may not enter {} (mode 0600)\n",
+                db.display(),
+                data.display()
+            ),
+            "{args:?}"
+        );
+    }
+    // `check` still describes the schedules, with a warning.
+    let check = home.habitd_unprivileged(&["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("you may not enter"),
+        "{}",
+        stderr(&check)
+    );
+}
+
+#[test]
+fn a_file_where_the_data_directory_should_be_is_named() {
+    let home = TestHome::new();
+    home.write_config(&config_at_noon());
+    let data = home.data_home().join("habitd");
+    std::fs::write(&data, "").unwrap();
+    let expected = format!(
+        "habitd: {0} is a file, not a directory; habitd keeps its history at {0}/habitd.db, so move the file aside (e.g. `mv {0} {0}.old`)\n",
+        data.display()
+    );
+    for args in [&["done", "water"][..], &["status"], &["log"]] {
+        let out = home.habitd(None, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), expected, "{args:?}");
+    }
+}
+
+#[test]
+fn a_full_disk_is_called_full_and_the_history_still_reads() {
+    let home = TestHome::new();
+    home.write_config(&config_at_noon());
+    run(&home, &["done", "water", "2"]);
+    let data_home = home.data_home();
+    let db = data_home.join("habitd/habitd.db");
+    let saved = home.path().join("saved");
+    std::fs::create_dir(&saved).unwrap();
+    std::fs::rename(data_home.join("habitd"), saved.join("habitd")).unwrap();
+    // A 256 KiB file system holding the history, filled to the last block.
+    let (data_home, saved) = (
+        sh_quote(&data_home.display().to_string()),
+        sh_quote(&saved.display().to_string()),
+    );
+    let outs = home.habitd_in_mount_namespace(
+        &format!(
+            "mount -t tmpfs -o size=256k,mode=0700 tmpfs {data_home}\n\
+             cp -a {saved}/habitd {data_home}/\n\
+             dd if=/dev/zero of={data_home}/fill bs=4k 2>/dev/null || true"
+        ),
+        &[
+            &["done", "water"],
+            &["status", "--json"],
+            &["log", "--json"],
+        ],
+    );
+    let done = &outs[0];
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(done));
+    // It said "disk I/O error: Error code 4874".
+    assert_eq!(
+        stderr(done),
+        format!(
+            "habitd: {}: the disk is full; free some space and try again\n",
+            db.display()
+        )
+    );
+    assert_eq!(habit(&status_json(&outs[1]), "water")["done"], 2);
+    assert!(outs[2].status.success(), "{}", stderr(&outs[2]));
+}
+
+#[test]
+fn a_database_habitd_did_not_make_is_named_not_dumped() {
+    let home = TestHome::new();
+    home.write_config(&config_at_noon());
+    let data = home.data_home().join("habitd");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let db = data.join("habitd.db");
+    let status = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE events (x)'); c.commit()",
+        ])
+        .arg(&db)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = home.habitd(None, &["done", "water"]);
+    assert_eq!(out.status.code(), Some(1));
+    // It used to print migration 1, CREATE TABLE and all.
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "habitd: {0}: the database has tables (events) but no habitd schema version (user_version is 0): it was not created by habitd, or its version was reset; move it aside (e.g. `mv {0} {0}.old`) to start a new history\n",
+            db.display()
+        )
     );
 }

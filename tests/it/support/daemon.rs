@@ -9,7 +9,7 @@ use std::{
 use super::process::{Lines, LinesEnded, Waiter, assert_may_block, read_all};
 
 /// The `habitd` binary Cargo built for these tests.
-const HABITD: &str = env!("CARGO_BIN_EXE_habitd");
+pub(super) const HABITD: &str = env!("CARGO_BIN_EXE_habitd");
 
 /// How long a one-shot [`TestHome::habitd`] command may run before it is killed.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -116,7 +116,12 @@ impl TestHome {
     /// message holds what it printed); and on a current-thread Tokio runtime (see the module docs).
     pub fn habitd(&self, bus: Option<&str>, args: &[&str]) -> Output {
         assert_may_block("TestHome::habitd");
-        let mut cmd = self.command(bus, args);
+        self.run_to_end(self.command(bus, args), args)
+    }
+
+    /// Run `cmd` (built by [`TestHome::command`] or [`TestHome::wrapped_command`]) to
+    /// completion, as [`TestHome::habitd`] does; `args` name it in messages.
+    pub(super) fn run_to_end(&self, mut cmd: Command, args: &[&str]) -> Output {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -149,7 +154,27 @@ impl TestHome {
 
     /// A command running the `habitd` binary with `args` and this home's environment.
     fn command(&self, bus: Option<&str>, args: &[&str]) -> Command {
-        let mut cmd = Command::new(HABITD);
+        self.wrapped_command(&[], Path::new(HABITD), bus, args)
+    }
+
+    /// A command running `wrapper… binary args…` with this home's environment: `wrapper`
+    /// (`setpriv …`, `unshare …`) runs `binary` (a `habitd`) in turn; empty, `binary` runs
+    /// itself.
+    pub(super) fn wrapped_command(
+        &self,
+        wrapper: &[std::ffi::OsString],
+        binary: &Path,
+        bus: Option<&str>,
+        args: &[&str],
+    ) -> Command {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(rest).arg(binary);
+                cmd
+            }
+            None => Command::new(binary),
+        };
         cmd.args(args)
             .current_dir(self.home_dir())
             .env("HOME", self.home_dir())

@@ -9,6 +9,8 @@
 //! - [`Daemon`] and [`TestHome`]: the real `habitd` binary, run with every XDG directory and `HOME`
 //!   inside a temporary directory, its output collected line by line.
 //! - [`cron_due_in`]: a cron expression for a wall-clock second a little in the future.
+//! - [`user`]: running `habitd` where file modes and mounts bind, as `nobody` when the tests run
+//!   as root, or in a private mount namespace.
 //! - [`process`]: the child-process plumbing under [`Daemon`] (waiting with timeouts, signals,
 //!   output read line by line), public so the harness can test it without `habitd`.
 //!
@@ -31,6 +33,7 @@ mod cron;
 mod daemon;
 mod notifications;
 pub mod process;
+mod user;
 
 pub use bus::DbusSession;
 pub use cron::{cron_due_in, signal, utc_clock_in};
@@ -38,3 +41,4 @@ pub use daemon::{Daemon, TestHome};
 pub use notifications::{
     NotificationServer, REASON_CLOSED, REASON_DISMISSED, REASON_EXPIRED, Received,
 };
+pub use user::{NOBODY, is_root, sh_quote};
