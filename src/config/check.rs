@@ -30,23 +30,56 @@ const DEFAULT_MIN_GAP: SignedDuration = SignedDuration::from_mins(30);
 type Table<'i> = DeTable<'i>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
-/// Collects errors with their locations in one source text.
+/// Collects errors at byte offsets in one source text; lines and columns
+/// are worked out once, in [`Reporter::finish`].
 struct Reporter<'t> {
     text: &'t str,
     origin: String,
-    errors: Vec<ConfigError>,
+    found: Vec<Found>,
+}
+
+/// One error before it has a line and column.
+struct Found {
+    offset: usize,
+    key: String,
+    message: String,
 }
 
 impl Reporter<'_> {
     fn error(&mut self, offset: usize, key: &str, message: impl Into<String>) {
-        let (line, column) = line_column(self.text, offset);
-        self.errors.push(ConfigError {
-            origin: self.origin.clone(),
-            line,
-            column,
+        self.found.push(Found {
+            offset,
             key: key.to_string(),
             message: message.into(),
         });
+    }
+
+    /// How many errors have been found so far.
+    fn count(&self) -> usize {
+        self.found.len()
+    }
+
+    /// The errors in file order (those at one place in the order found),
+    /// located in one pass over the text: locating each error on its own
+    /// from the start of the file made many errors cost quadratic time.
+    fn finish(self) -> ConfigErrors {
+        let mut found = self.found;
+        found.sort_by_key(|f| f.offset);
+        let positions = positions(self.text, found.iter().map(|f| f.offset));
+        let origin = self.origin;
+        ConfigErrors(
+            found
+                .into_iter()
+                .zip(positions)
+                .map(|(f, (line, column))| ConfigError {
+                    origin: origin.clone(),
+                    line,
+                    column,
+                    key: f.key,
+                    message: f.message,
+                })
+                .collect(),
+        )
     }
 
     /// Reports keys of `table` that are not in `known`, with a suggestion.
@@ -147,14 +180,30 @@ fn join_key(prefix: &str, key: &str) -> String {
     }
 }
 
-/// 1-based line and character column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, column)
+/// The 1-based line and character column of each byte offset in
+/// `offsets`, which must be ascending, in one pass over `text`. An offset
+/// inside a character counts as the character's end; one past the end of
+/// the text, as the end.
+fn positions(text: &str, offsets: impl IntoIterator<Item = usize>) -> Vec<(usize, usize)> {
+    let mut chars = text.char_indices().peekable();
+    let (mut line, mut column) = (1, 1);
+    let mut located = Vec::new();
+    for offset in offsets {
+        while let Some(&(i, c)) = chars.peek() {
+            if i >= offset {
+                break;
+            }
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+            chars.next();
+        }
+        located.push((line, column));
+    }
+    located
 }
 
 fn get<'v, 'i>(table: &'v Table<'i>, key: &str) -> Option<&'v Value<'i>> {
@@ -169,24 +218,23 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
     let mut report = Reporter {
         text,
         origin: origin.to_string(),
-        errors: Vec::new(),
+        found: Vec::new(),
     };
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
-    for error in &syntax_errors {
-        let span = error.span().unwrap_or(0..0);
-        let mut message = error.message().trim_end().to_lowercase_first();
-        // The parser says "duplicate key" without saying which.
-        if let Some(culprit) = text
-            .get(span.clone())
-            .filter(|s| message.starts_with("duplicate") && !s.is_empty() && s.len() <= 40)
-        {
-            message = format!("{message} {culprit:?}");
-        }
-        report.error(span.start, "", message);
-    }
     if !syntax_errors.is_empty() {
-        report.errors.sort_by_key(|e| (e.line, e.column));
-        return Err(ConfigErrors(report.errors));
+        for error in &syntax_errors {
+            let span = error.span().unwrap_or(0..0);
+            let mut message = error.message().trim_end().to_lowercase_first();
+            // The parser says "duplicate key" without saying which.
+            if let Some(culprit) = text
+                .get(span.clone())
+                .filter(|s| message.starts_with("duplicate") && !s.is_empty() && s.len() <= 40)
+            {
+                message = format!("{message} {culprit:?}");
+            }
+            report.error(span.start, "", message);
+        }
+        return Err(report.finish());
     }
     let root = document.get_ref();
     report.unknown_keys(root, "", TOP_KEYS);
@@ -224,9 +272,8 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
             }
         }
     }
-    if !report.errors.is_empty() {
-        report.errors.sort_by_key(|e| (e.line, e.column));
-        return Err(ConfigErrors(report.errors));
+    if report.count() > 0 {
+        return Err(report.finish());
     }
     habits.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Config {
@@ -268,7 +315,7 @@ fn check_habit(
 ) -> Option<Habit> {
     let id_text: &str = id.get_ref();
     let prefix = format!("habits.{id_text}");
-    let errors_before = report.errors.len();
+    let errors_before = report.count();
     if !valid_id(id_text) {
         let hint = id_text
             .to_lowercase()
@@ -349,7 +396,7 @@ fn check_habit(
             "`pace` spreads a count over the day: give the habit a count goal, e.g. goal = { count = 8, unit = \"glasses\" }",
         );
     }
-    if report.errors.len() > errors_before {
+    if report.count() > errors_before {
         return None;
     }
     Some(Habit {
@@ -737,6 +784,29 @@ cron = "0 25 * * *"
         assert!(e[0].starts_with("c.toml:1:"), "{e:?}");
     }
 
+    // Regression: every error was located by reading the text from its
+    // start, so 20,000 errors took 15 s; now they are located in one pass,
+    // and at most the first 50 are printed.
+    #[test]
+    fn many_errors_are_located_and_the_print_is_cut_short() {
+        let text: String = (0..1000)
+            .map(|i| format!("[habits.h{i}]\ntitle = \"H\"\nat = \"25:00\"\n"))
+            .collect();
+        let errors = check(&text, Origin::File("c.toml".into())).unwrap_err();
+        assert_eq!(errors.0.len(), 1000);
+        for (i, e) in errors.0.iter().enumerate() {
+            assert_eq!((e.line, e.column), (3 * i + 3, 6));
+        }
+        let shown = errors.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), 51);
+        assert!(
+            lines[49].starts_with("c.toml:150:6: habits.h49.at: "),
+            "{shown}"
+        );
+        assert_eq!(lines[50], "and 950 more");
+    }
+
     #[test]
     fn bad_ids_days_goals_and_types() {
         let text = r#"
@@ -806,10 +876,14 @@ snooze = "5m"
     }
 
     #[test]
-    fn line_columns_count_characters() {
-        assert_eq!(line_column("ab\ncd", 0), (1, 1));
-        assert_eq!(line_column("ab\ncd", 4), (2, 2));
-        assert_eq!(line_column("é\nx", 3), (2, 1));
-        assert_eq!(line_column("x", 99), (1, 2));
+    fn positions_count_lines_and_characters_in_one_pass() {
+        assert_eq!(
+            positions("ab\ncd", [0, 0, 4, 5]),
+            [(1, 1), (1, 1), (2, 2), (2, 3)]
+        );
+        assert_eq!(positions("é\nx", [3]), [(2, 1)]);
+        // Inside a character: that character's end.
+        assert_eq!(positions("éx", [1]), [(1, 2)]);
+        assert_eq!(positions("x", [99]), [(1, 2)]);
     }
 }

@@ -164,13 +164,23 @@ impl fmt::Display for ConfigError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
+impl ConfigErrors {
+    /// How many errors are shown, one a line; a count stands for the rest.
+    /// A pasted or generated file can hold thousands, which would bury the
+    /// first (often the cause of the others) in a terminal or the journal.
+    pub const SHOWN: usize = 50;
+}
+
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.0.iter().enumerate() {
+        for (i, error) in self.0.iter().take(Self::SHOWN).enumerate() {
             if i > 0 {
                 f.write_str("\n")?;
             }
             write!(f, "{error}")?;
+        }
+        if let Some(more) = self.0.len().checked_sub(Self::SHOWN).filter(|&n| n > 0) {
+            write!(f, "\nand {more} more")?;
         }
         Ok(())
     }

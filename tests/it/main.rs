@@ -3,6 +3,7 @@
 //! freedesktop protocol. One test binary; each module says what it covers.
 
 mod cli;
+mod config_check;
 mod daemon;
 mod faults;
 mod fuzz;
