@@ -82,6 +82,19 @@ impl Reporter<'_> {
         )
     }
 
+    /// "expected {expected}, found {type}", and for a TOML date or time
+    /// (`at = 12:00`, unquoted) the quoted form to write instead.
+    fn type_error(&self, value: &Value<'_>, expected: &str) -> String {
+        let found = value.get_ref();
+        if let DeValue::Datetime(_) = found {
+            let written = self.text.get(value.span()).unwrap_or_default();
+            return format!(
+                "expected {expected}, found a TOML date-time: quote it, e.g. \"{written}\""
+            );
+        }
+        format!("expected {expected}, found {}", found.type_str())
+    }
+
     /// Reports keys of `table` that are not in `known`, with a suggestion.
     fn unknown_keys(&mut self, table: &Table<'_>, prefix: &str, known: &[&str]) {
         for key in table.keys() {
@@ -103,13 +116,9 @@ impl Reporter<'_> {
     fn string<'v>(&mut self, value: &'v Value<'_>, key: &str) -> Option<&'v str> {
         match value.get_ref() {
             DeValue::String(s) => Some(s),
-            other => {
-                let found = other.type_str();
-                self.error(
-                    value.span().start,
-                    key,
-                    format!("expected a string, found {found}"),
-                );
+            _ => {
+                let message = self.type_error(value, "a string");
+                self.error(value.span().start, key, message);
                 None
             }
         }
@@ -222,18 +231,7 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
     };
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
-        for error in &syntax_errors {
-            let span = error.span().unwrap_or(0..0);
-            let mut message = error.message().trim_end().to_lowercase_first();
-            // The parser says "duplicate key" without saying which.
-            if let Some(culprit) = text
-                .get(span.clone())
-                .filter(|s| message.starts_with("duplicate") && !s.is_empty() && s.len() <= 40)
-            {
-                message = format!("{message} {culprit:?}");
-            }
-            report.error(span.start, "", message);
-        }
+        report_syntax_errors(&mut report, &syntax_errors);
         return Err(report.finish());
     }
     let root = document.get_ref();
@@ -284,6 +282,106 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
     })
 }
 
+/// Reports the TOML parser's errors, in file order. The first says that
+/// the rest of the file waits for it, since nothing else is checked until
+/// the file parses. A table defined twice is reported once, as a duplicate
+/// table: the parser also calls every key the second definition repeats a
+/// duplicate, which are one mistake, not several.
+fn report_syntax_errors(report: &mut Reporter<'_>, errors: &[toml::de::Error]) {
+    let text = report.text;
+    let mut errors: Vec<(usize, usize, String)> = errors
+        .iter()
+        .map(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim_end().to_lowercase_first();
+            (span.start, span.end, message)
+        })
+        .collect();
+    errors.sort_by_key(|&(start, ..)| start);
+    let mut lines = Lines::new(text);
+    let mut in_duplicate_table = false;
+    let mut first = true;
+    for (start, end, mut message) in errors {
+        if lines.advance_to(start) {
+            in_duplicate_table = false;
+        }
+        if message.starts_with("duplicate key") {
+            if let Some(header) = lines.header() {
+                in_duplicate_table = true;
+                message = format!(
+                    "duplicate table {header}: it is defined above already; merge the two, or rename one"
+                );
+            } else if in_duplicate_table {
+                continue;
+            } else if let Some(culprit) = text
+                .get(start..end)
+                .filter(|s| !s.is_empty() && s.len() <= 40)
+            {
+                // The parser says "duplicate key" without saying which.
+                message = format!("{message} {culprit:?}");
+            }
+        }
+        if first {
+            message.push_str("; fix this first: the rest of the file is checked once it parses");
+            first = false;
+        }
+        report.error(start, "", message);
+    }
+}
+
+/// A cursor that moves forward through a text's lines, noticing table
+/// headers (`[habits.water]`) on the way. It only moves forward and looks
+/// at each line once, so the text is read once however many errors it has.
+struct Lines<'t> {
+    text: &'t str,
+    at: usize,
+    /// The current line's table header, if it is one.
+    header: Option<&'t str>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text,
+            at: 0,
+            header: header_at(text, 0),
+        }
+    }
+
+    /// Moves to byte `offset` (never backwards); whether a line on the
+    /// way, or the one arrived at, is a table header.
+    fn advance_to(&mut self, offset: usize) -> bool {
+        let offset = offset.min(self.text.len());
+        let mut crossed = false;
+        let passed = self
+            .text
+            .as_bytes()
+            .get(self.at..offset)
+            .unwrap_or_default();
+        for (i, &byte) in passed.iter().enumerate() {
+            if byte == b'\n' {
+                self.header = header_at(self.text, self.at + i + 1);
+                crossed |= self.header.is_some();
+            }
+        }
+        self.at = self.at.max(offset);
+        crossed
+    }
+
+    /// The current line's table header, e.g. `[habits.water]`.
+    fn header(&self) -> Option<&'t str> {
+        self.header
+    }
+}
+
+/// The table header (`[habits.water]`, without a trailing comment) on the
+/// line starting at byte `start`, if that line is one of a sensible length.
+fn header_at(text: &str, start: usize) -> Option<&str> {
+    let line = text.get(start..)?.split('\n').next()?.trim();
+    let header = line.get(..=line.rfind(']')?)?;
+    (header.starts_with('[') && header.len() <= 60).then_some(header)
+}
+
 trait LowercaseFirst {
     fn to_lowercase_first(&self) -> String;
 }
@@ -296,6 +394,39 @@ impl LowercaseFirst for str {
             .next()
             .map(|c| c.to_lowercase().chain(chars).collect())
             .unwrap_or_default()
+    }
+}
+
+/// A valid id made from an invalid one by lowercasing it and turning
+/// runs of other ASCII characters into one '-' (`My_Habit` → `my-habit`).
+/// Other characters (an accent, an emoji) have no obvious ASCII spelling,
+/// so then there is none, rather than a suggestion that is itself invalid.
+fn id_hint(id: &str) -> Option<String> {
+    if !id.is_ascii() {
+        return None;
+    }
+    let mut hint = String::new();
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() {
+            hint.push(c.to_ascii_lowercase());
+        } else if !hint.is_empty() && !hint.ends_with('-') {
+            hint.push('-');
+        }
+    }
+    let hint = hint.trim_end_matches('-');
+    valid_id(hint).then(|| hint.to_string())
+}
+
+/// `id` as it is written in a dotted key: bare if it can be, else quoted.
+fn toml_key(id: &str) -> String {
+    let bare = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        id.to_string()
+    } else {
+        format!("{id:?}")
     }
 }
 
@@ -314,17 +445,15 @@ fn check_habit(
     value: &Value<'_>,
 ) -> Option<Habit> {
     let id_text: &str = id.get_ref();
-    let prefix = format!("habits.{id_text}");
+    let prefix = format!("habits.{}", toml_key(id_text));
     let errors_before = report.count();
     if !valid_id(id_text) {
-        let hint = id_text
-            .to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let example = id_hint(id_text).unwrap_or_else(|| "water".to_string());
         report.error(
             id.span().start,
             &prefix,
             format!(
-                "habit id {id_text:?} must be lowercase letters, digits and '-', e.g. {hint:?}"
+                "habit id {id_text:?} must be lowercase letters (a-z), digits and '-', starting with a letter or digit, e.g. {example:?}"
             ),
         );
     }
@@ -627,6 +756,11 @@ fn check_times(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Optio
                 .collect();
             parsed.into_iter().collect::<Option<Vec<_>>>()?
         }
+        DeValue::Datetime(_) => {
+            let message = report.type_error(value, "a time");
+            report.error(value.span().start, key, message);
+            return None;
+        }
         _ => {
             report.error(value.span().start, key, "expected a time or a list of times, e.g. at = \"12:30\" or at = [\"08:00\", \"20:00\"]");
             return None;
@@ -778,10 +912,90 @@ cron = "0 25 * * *"
 
     #[test]
     fn syntax_errors_and_duplicate_habits_have_locations() {
-        let e = errors("[habits.a]\ntitle = \"A\"\nat = \"12:00\"\n[habits.a]\ntitle = \"B\"\n");
-        assert!(e[0].starts_with("c.toml:4:9: duplicate key \"a\""), "{e:?}");
         let e = errors("title = \n");
         assert!(e[0].starts_with("c.toml:1:"), "{e:?}");
+        // A key given twice in one table is named.
+        let e = errors("[habits.a]\ntitle = \"A\"\ntitle = \"B\"\nat = \"12:00\"\n");
+        assert!(
+            e[0].starts_with("c.toml:3:1: duplicate key \"title\""),
+            "{e:?}"
+        );
+    }
+
+    // Regression: a habit defined twice gave three errors, one for the table
+    // and one for each key its second definition repeated.
+    #[test]
+    fn a_duplicate_habit_is_one_error() {
+        let text = "[habits.water]\ntitle = \"W\"\nat = \"12:00\"\n\n[habits.water]  # again\ntitle = \"X\"\nat = \"13:00\"\n\n[habits.walk]\ntitle = \"A\"\ntitle = \"B\"\n";
+        assert_eq!(
+            errors(text),
+            [
+                "c.toml:5:9: duplicate table [habits.water]: it is defined above already; merge the two, or rename one; fix this first: the rest of the file is checked once it parses",
+                // A real duplicate after the next header is still reported.
+                "c.toml:11:1: duplicate key \"title\"",
+            ]
+        );
+    }
+
+    // Regression: a TOML syntax error hid every other error without saying so.
+    #[test]
+    fn a_syntax_error_says_to_fix_it_first() {
+        let e = errors("x = \n[habits.water]\ntitle = \"W\"\nat = \"25:00\"\n");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("c.toml:1:5: ")
+                && e[0]
+                    .ends_with("; fix this first: the rest of the file is checked once it parses"),
+            "{e:?}"
+        );
+    }
+
+    // Regression: `at = 12:00` is a TOML time, and the error said only
+    // "expected a time or a list of times".
+    #[test]
+    fn unquoted_times_are_to_be_quoted() {
+        let e = errors("[habits.a]\ntitle = \"A\"\nat = 12:00\n");
+        assert_eq!(
+            e,
+            [
+                "c.toml:3:6: habits.a.at: expected a time, found a TOML date-time: quote it, e.g. \"12:00\""
+            ]
+        );
+        let e = errors("[habits.a]\ntitle = \"A\"\nat = [\"08:00\", 20:00:30]\n");
+        assert_eq!(
+            e,
+            [
+                "c.toml:3:16: habits.a.at: expected a string, found a TOML date-time: quote it, e.g. \"20:00:30\""
+            ]
+        );
+    }
+
+    // Regression: the suggested id for an invalid one could be invalid
+    // itself: "-lead" → "-lead", "" → "", "café" → "caf-".
+    #[test]
+    fn suggested_ids_are_valid() {
+        let text = "[habits.\"-lead\"]\ntitle = \"A\"\nat = \"12:00\"\n\
+                    [habits.\"\"]\ntitle = \"A\"\nat = \"12:00\"\n\
+                    [habits.\"café\"]\ntitle = \"A\"\nat = \"12:00\"\n\
+                    [habits.My__Habit_]\ntitle = \"A\"\nat = \"12:00\"\n";
+        let e = errors(text);
+        let examples: Vec<&str> = e
+            .iter()
+            .map(|e| e.rsplit("e.g. ").next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            examples,
+            ["\"lead\"", "\"water\"", "\"water\"", "\"my-habit\""],
+            "{e:#?}"
+        );
+        for example in examples {
+            assert!(valid_id(example.trim_matches('"')), "{example}");
+        }
+        // Keys that are not bare TOML keys are shown quoted.
+        assert!(e[1].starts_with("c.toml:4:9: habits.\"\": "), "{e:?}");
+        assert!(e[2].starts_with("c.toml:7:9: habits.\"café\": "), "{e:?}");
+        assert_eq!(id_hint("Water"), Some("water".to_string()));
+        assert_eq!(id_hint("--"), None);
     }
 
     // Regression: every error was located by reading the text from its
