@@ -10,10 +10,13 @@ use toml::de::{DeTable, DeValue};
 
 use super::{Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, Urgency};
 use crate::calendar::{WEEKDAYS, abbreviation, parse_weekday};
+use crate::command::MAX_SNOOZE;
 use crate::cron::CronExpr;
 use crate::schedule::{Days, Schedule};
 use crate::suggest::closest;
-use crate::timespec::{Window, parse_clock_time, parse_duration, parse_window};
+use crate::timespec::{
+    ClockTime, HumanDuration, Window, parse_clock_time, parse_duration, parse_window,
+};
 
 const TOP_KEYS: &[&str] = &["settings", "habits"];
 const SETTINGS_KEYS: &[&str] = &["timezone", "catch_up"];
@@ -258,10 +261,15 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
     }
 
     let mut habits = Vec::new();
+    let no_habits =
+        "no habits: add one, e.g. [habits.stretch] with title = \"Stretch\" and at = \"12:30\"";
     match get(root, "habits") {
-        None => {}
+        None => report.error(0, "", no_habits),
         Some(value) => {
             if let Some(table) = report.table(value, "habits") {
+                if table.is_empty() {
+                    report.error(value.span().start, "", no_habits);
+                }
                 for (id, value) in table {
                     if let Some(habit) = check_habit(&mut report, id, value) {
                         habits.push(habit);
@@ -506,24 +514,36 @@ fn check_habit(
         .and_then(|n| u8::try_from(n).ok());
     let snooze = get(table, "snooze").map_or(Some(DEFAULT_SNOOZE), |v| {
         report.parsed(v, &key("snooze"), |s| {
-            parse_duration(s).and_then(|d| {
-                if d.is_positive() {
-                    Ok(d)
-                } else {
-                    Err(format!(
-                        "invalid snooze {s:?}: expected a positive duration such as \"10m\""
-                    ))
-                }
-            })
+            let d = parse_duration(s)?;
+            if !d.is_positive() {
+                return Err(format!(
+                    "invalid snooze {s:?}: expected a positive duration such as \"10m\""
+                ));
+            }
+            // The same cap as a snooze asked for at run time, so the
+            // notification's Snooze button never offers what it refuses.
+            if d > MAX_SNOOZE {
+                return Err(format!(
+                    "invalid snooze {s:?}: at most {}, e.g. \"10m\"; for longer, use `habitd skip` or `habitd pause`",
+                    HumanDuration(MAX_SNOOZE)
+                ));
+            }
+            Ok(d)
         })
     });
-    if let (Some(Schedule::Pace { .. }), Some(Goal::Minutes(_))) = (&schedule, &goal) {
-        let at = goal_value.map_or(id.span().start, |v| v.span().start);
-        report.error(
-            at,
-            &key("goal"),
-            "`pace` spreads a count over the day: give the habit a count goal, e.g. goal = { count = 8, unit = \"glasses\" }",
-        );
+    match (&schedule, &goal) {
+        (Some(Schedule::Pace { .. }), Some(Goal::Minutes(_))) => {
+            let at = goal_value.map_or(id.span().start, |v| v.span().start);
+            report.error(
+                at,
+                &key("goal"),
+                "`pace` spreads a count over the day: give the habit a count goal, e.g. goal = { count = 8, unit = \"glasses\" }",
+            );
+        }
+        (Some(Schedule::Pace { window, min_gap }), Some(Goal::Count { count, unit })) => {
+            check_pace_fits(report, table, &prefix, *window, *min_gap, *count, unit);
+        }
+        _ => {}
     }
     if report.count() > errors_before {
         return None;
@@ -540,6 +560,58 @@ fn check_habit(
         per_week,
         snooze: snooze?,
     })
+}
+
+/// Reports a pace window too short for the goal: `count` reminders at
+/// least `min_gap` apart need `(count - 1) × min_gap` from the first to the
+/// last, and pace reminds for each one not yet logged.
+fn check_pace_fits(
+    report: &mut Reporter<'_>,
+    table: &Table<'_>,
+    prefix: &str,
+    window: Window,
+    min_gap: SignedDuration,
+    count: u32,
+    unit: &str,
+) {
+    let Some(needed) = i32::try_from(count.saturating_sub(1))
+        .ok()
+        .and_then(|gaps| min_gap.checked_mul(gaps))
+    else {
+        return;
+    };
+    if needed <= window_length(window) {
+        return;
+    }
+    // At `min_gap` if it was set (the likelier slip), else at `pace`.
+    let (name, value) = match get(table, "min_gap") {
+        Some(v) => ("min_gap", v),
+        None => match get(table, "pace") {
+            Some(v) => ("pace", v),
+            None => return,
+        },
+    };
+    report.error(
+        value.span().start,
+        &join_key(prefix, name),
+        format!(
+            "the pace window {window} is {} long, but {count} {unit} at least {} apart need {}: widen the window, lower the goal or shorten `min_gap`",
+            HumanDuration(window_length(window)),
+            HumanDuration(min_gap),
+            HumanDuration(needed),
+        ),
+    );
+}
+
+/// How long a window is open, from its start to its end; a window past
+/// midnight ends the next day.
+fn window_length(window: Window) -> SignedDuration {
+    let length = window.end.duration_since(window.start);
+    if window.wraps() {
+        length + SignedDuration::from_hours(24)
+    } else {
+        length
+    }
 }
 
 fn check_goal(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option<Goal> {
@@ -625,12 +697,29 @@ fn check_schedule(
             "`between` only goes with `every`; remove it or use `every`",
         );
     }
+    if kind != "pace"
+        && let Some(min_gap) = get(table, "min_gap")
+    {
+        report.error(
+            min_gap.span().start,
+            &key("min_gap"),
+            "`min_gap` only goes with `pace`; remove it or use `pace`",
+        );
+    }
     let days = match days_value {
         Some(v) if kind == "cron" => {
             report.error(
                 v.span().start,
                 &key("days"),
                 "a cron expression has its own day fields; remove `days`",
+            );
+            None
+        }
+        Some(v) if kind == "pace" => {
+            report.error(
+                v.span().start,
+                &key("days"),
+                "`pace` spreads the goal over the window every day; remove `days`, and use `habitd skip` for a rest day",
             );
             None
         }
@@ -655,6 +744,26 @@ fn check_schedule(
             let window = between.map_or(Some(Window::WHOLE_DAY), |v| {
                 report.parsed(v, &key("between"), parse_window)
             });
+            if let (Some(interval), Some(window)) = (interval, window)
+                && interval > window_length(window)
+            {
+                let (span, fix) = if between.is_some() {
+                    (format!("the window {window}"), ", or widen the window")
+                } else {
+                    ("a day".to_string(), "")
+                };
+                report.error(
+                    value.span().start,
+                    &key("every"),
+                    format!(
+                        "every {} does not fit in {span}: the grid starts again each day at {}, so only that time would fire; use `at = \"{}\"` (with `days` for some days only){fix}",
+                        HumanDuration(interval),
+                        ClockTime(window.start),
+                        ClockTime(window.start),
+                    ),
+                );
+                return None;
+            }
             Some(Schedule::Every {
                 interval: interval?,
                 window: window?,
@@ -996,6 +1105,117 @@ cron = "0 25 * * *"
         assert!(e[2].starts_with("c.toml:7:9: habits.\"café\": "), "{e:?}");
         assert_eq!(id_hint("Water"), Some("water".to_string()));
         assert_eq!(id_hint("--"), None);
+    }
+
+    // Regression: `snooze = "25h"` passed `check`, but run-time snoozes
+    // stop at 24h, so the notification's Snooze button failed.
+    #[test]
+    fn snooze_is_capped_like_a_snooze_at_run_time() {
+        let habit = |snooze: &str| {
+            format!("[habits.a]\ntitle = \"A\"\nat = \"12:00\"\nsnooze = \"{snooze}\"\n")
+        };
+        assert_eq!(
+            errors(&habit("25h")),
+            [
+                "c.toml:4:10: habits.a.snooze: invalid snooze \"25h\": at most 1d, e.g. \"10m\"; for longer, use `habitd skip` or `habitd pause`"
+            ]
+        );
+        let longest = HumanDuration(MAX_SNOOZE).to_string();
+        assert_eq!(config(&habit(&longest)).habits[0].snooze, MAX_SNOOZE);
+    }
+
+    // Regression: `days` on a pace habit was accepted and ignored.
+    #[test]
+    fn days_on_a_pace_habit_is_refused() {
+        let e = errors(
+            "[habits.a]\ntitle = \"A\"\npace = \"09:00-21:00\"\ngoal = { count = 8 }\ndays = \"weekdays\"\n",
+        );
+        assert_eq!(
+            e,
+            [
+                "c.toml:5:8: habits.a.days: `pace` spreads the goal over the window every day; remove `days`, and use `habitd skip` for a rest day"
+            ]
+        );
+    }
+
+    fn habit(lines: &str) -> String {
+        format!("[habits.a]\ntitle = \"A\"\n{lines}\n")
+    }
+
+    // Regression: `every = "100d"` was accepted; the grid starts again each
+    // day, so only the window's start ever fired.
+    #[test]
+    fn every_longer_than_its_window_is_refused() {
+        assert_eq!(
+            errors(&habit("every = \"100d\"")),
+            [
+                "c.toml:3:9: habits.a.every: every 100d does not fit in a day: the grid starts again each day at 00:00, so only that time would fire; use `at = \"00:00\"` (with `days` for some days only)"
+            ]
+        );
+        assert_eq!(
+            errors(&habit("every = \"3h\"\nbetween = \"09:00-11:00\"")),
+            [
+                "c.toml:3:9: habits.a.every: every 3h does not fit in the window 09:00-11:00: the grid starts again each day at 09:00, so only that time would fire; use `at = \"09:00\"` (with `days` for some days only), or widen the window"
+            ]
+        );
+        // What just fits is fine: the grid's end is included.
+        config(&habit("every = \"2h\"\nbetween = \"09:00-11:00\""));
+        config(&habit("every = \"23h59m59s\""));
+        config(&habit("every = \"4h\"\nbetween = \"22:00-02:00\""));
+    }
+
+    // Regression: `min_gap` with `at` was accepted and ignored.
+    #[test]
+    fn min_gap_without_pace_is_refused() {
+        assert_eq!(
+            errors(&habit("at = \"12:00\"\nmin_gap = \"1h\"")),
+            [
+                "c.toml:4:11: habits.a.min_gap: `min_gap` only goes with `pace`; remove it or use `pace`"
+            ]
+        );
+    }
+
+    // Regression: a pace window too short for the goal's reminders
+    // `min_gap` apart was accepted.
+    #[test]
+    fn a_pace_window_too_short_for_the_goal_is_refused() {
+        assert_eq!(
+            errors(&habit(
+                "pace = \"09:00-10:00\"\ngoal = { count = 8, unit = \"glasses\" }"
+            )),
+            [
+                "c.toml:3:8: habits.a.pace: the pace window 09:00-10:00 is 1h long, but 8 glasses at least 30m apart need 3h30m: widen the window, lower the goal or shorten `min_gap`"
+            ]
+        );
+        assert_eq!(
+            errors(&habit(
+                "pace = \"22:00-01:00\"\nmin_gap = \"2h\"\ngoal = { count = 3 }"
+            )),
+            [
+                "c.toml:4:11: habits.a.min_gap: the pace window 22:00-01:00 is 3h long, but 3 times at least 2h apart need 4h: widen the window, lower the goal or shorten `min_gap`"
+            ]
+        );
+        // What just fits is fine: 3 reminders 90m apart span 3h.
+        config(&habit(
+            "pace = \"22:00-01:00\"\nmin_gap = \"1h30m\"\ngoal = { count = 3 }",
+        ));
+        config(&habit("pace = \"09:00-09:01\"\ngoal = { count = 1 }"));
+    }
+
+    // Regression: a config without habits said "ok: 0 habits".
+    #[test]
+    fn a_config_without_habits_is_an_error() {
+        let no_habits =
+            "no habits: add one, e.g. [habits.stretch] with title = \"Stretch\" and at = \"12:30\"";
+        assert_eq!(errors(""), [format!("c.toml:1:1: {no_habits}")]);
+        assert_eq!(
+            errors("[settings]\ncatch_up = \"1m\"\n"),
+            [format!("c.toml:1:1: {no_habits}")]
+        );
+        assert_eq!(
+            errors("# my habits\n[habits]\n"),
+            [format!("c.toml:2:1: {no_habits}")]
+        );
     }
 
     // Regression: every error was located by reading the text from its

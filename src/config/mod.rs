@@ -144,7 +144,7 @@ pub struct ConfigError {
     /// 1-based column, in characters.
     pub column: usize,
     /// The dotted key the problem is at, e.g. `habits.water.every`; empty for
-    /// TOML syntax errors.
+    /// TOML syntax errors and for problems of the whole file.
     pub key: String,
     /// What is wrong, lowercase.
     pub message: String,
