@@ -225,8 +225,13 @@ fn get<'v, 'i>(table: &'v Table<'i>, key: &str) -> Option<&'v Value<'i>> {
         .map(|(_, v)| v)
 }
 
-/// Parses and validates `text`; see the module doc.
-pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> {
+/// Parses and validates `text`; see the module doc. `system_zone` is asked
+/// for the zone only when the config names none.
+pub(super) fn check(
+    text: &str,
+    origin: Origin,
+    system_zone: impl FnOnce() -> Result<TimeZone, String>,
+) -> Result<Config, ConfigErrors> {
     let mut report = Reporter {
         text,
         origin: origin.to_string(),
@@ -241,12 +246,15 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
     report.unknown_keys(root, "", TOP_KEYS);
 
     let mut timezone = None;
+    let mut timezone_set = false;
     let mut catch_up = DEFAULT_CATCH_UP;
-    if let Some(value) = get(root, "settings")
+    let settings_value = get(root, "settings");
+    if let Some(value) = settings_value
         && let Some(settings) = report.table(value, "settings")
     {
         report.unknown_keys(settings, "settings", SETTINGS_KEYS);
         if let Some(value) = get(settings, "timezone") {
+            timezone_set = true;
             timezone = report.parsed(value, "settings.timezone", |name| {
                 TimeZone::get(name).map_err(|_| {
                     format!("unknown time zone {name:?}: expected an IANA name such as \"Europe/Berlin\" or \"America/New_York\"")
@@ -257,6 +265,17 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
             catch_up = report
                 .parsed(value, "settings.catch_up", parse_duration)
                 .unwrap_or(catch_up);
+        }
+    }
+    if !timezone_set {
+        // The system's zone stands in for the setting, so a broken one is
+        // reported as the setting's problem, where it can also be fixed.
+        match system_zone() {
+            Ok(zone) => timezone = Some(zone),
+            Err(message) => {
+                let at = settings_value.map_or(0, |v| v.span().start);
+                report.error(at, "settings.timezone", message);
+            }
         }
     }
 
@@ -284,7 +303,8 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
     habits.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Config {
         origin,
-        timezone: timezone.unwrap_or_else(TimeZone::system),
+        // Set whenever there was no error: from the setting or the system.
+        timezone: timezone.unwrap_or(TimeZone::UTC),
         catch_up,
         habits,
     })
@@ -1218,6 +1238,32 @@ cron = "0 25 * * *"
         );
     }
 
+    fn with_system_zone(
+        text: &str,
+        zone: Result<TimeZone, String>,
+    ) -> Result<Config, ConfigErrors> {
+        check(text, Origin::File("c.toml".into()), || zone)
+    }
+
+    // Regression: with `TZ=Garbage/Zone` the zone silently became UTC and
+    // was shown as "the system zone".
+    #[test]
+    fn a_broken_system_zone_is_an_error_unless_the_config_names_one() {
+        let habit = "[habits.a]\ntitle = \"A\"\nat = \"12:00\"\n";
+        let broken = || Err("TZ is broken".to_string());
+        let e = with_system_zone(habit, broken()).unwrap_err().to_string();
+        assert_eq!(e, "c.toml:1:1: settings.timezone: TZ is broken");
+        let text = format!("# zone\n[settings]\ncatch_up = \"1m\"\n{habit}");
+        let e = with_system_zone(&text, broken()).unwrap_err().to_string();
+        assert!(e.starts_with("c.toml:2:1: settings.timezone: "), "{e}");
+        // A zone in the config is used without asking the system.
+        let text = format!("[settings]\ntimezone = \"Asia/Tokyo\"\n{habit}");
+        let c = with_system_zone(&text, broken()).unwrap();
+        assert_eq!(c.timezone_name(), "Asia/Tokyo");
+        let utc = with_system_zone(habit, Ok(TimeZone::UTC)).unwrap();
+        assert_eq!(utc.timezone_name(), "UTC");
+    }
+
     // Regression: every error was located by reading the text from its
     // start, so 20,000 errors took 15 s; now they are located in one pass,
     // and at most the first 50 are printed.
@@ -1226,7 +1272,7 @@ cron = "0 25 * * *"
         let text: String = (0..1000)
             .map(|i| format!("[habits.h{i}]\ntitle = \"H\"\nat = \"25:00\"\n"))
             .collect();
-        let errors = check(&text, Origin::File("c.toml".into())).unwrap_err();
+        let errors = check(&text, Origin::File("c.toml".into()), || Ok(TimeZone::UTC)).unwrap_err();
         assert_eq!(errors.0.len(), 1000);
         for (i, e) in errors.0.iter().enumerate() {
             assert_eq!((e.line, e.column), (3 * i + 3, 6));

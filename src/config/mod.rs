@@ -241,7 +241,35 @@ pub fn load(origin: &Origin) -> Result<Config, LoadError> {
     }
 }
 
-/// Parses and validates configuration text.
+/// Parses and validates configuration text. Without a `timezone` setting
+/// the system zone is looked up afresh: `TZ`, else `/etc/localtime`.
 pub fn parse_str(text: &str, origin: Origin) -> Result<Config, LoadError> {
-    check::check(text, origin).map_err(LoadError::Invalid)
+    check::check(text, origin, system_zone).map_err(LoadError::Invalid)
 }
+
+/// The system's zone: `TZ`, else `/etc/localtime`, else UTC when neither is
+/// set, as on any Unix. A `TZ` or `/etc/localtime` that names no usable
+/// zone is an error naming it: falling back to UTC would move every reminder
+/// by hours without a word.
+fn system_zone() -> Result<TimeZone, String> {
+    const FIX: &str = "or set timezone = \"Europe/Berlin\" under [settings]";
+    let error = match TimeZone::try_system() {
+        Ok(zone) => return Ok(zone),
+        Err(error) => error,
+    };
+    if let Some(tz) = std::env::var_os("TZ").filter(|tz| !tz.is_empty()) {
+        return Err(format!(
+            "the environment variable TZ={:?} is not a time zone: expected an IANA name such as TZ=Europe/Berlin, or unset TZ to use /etc/localtime, {FIX}",
+            tz.to_string_lossy()
+        ));
+    }
+    if std::fs::symlink_metadata(LOCALTIME).is_ok() {
+        return Err(format!(
+            "the system zone {LOCALTIME} cannot be read ({error}): point it at a zone, e.g. with `timedatectl set-timezone Europe/Berlin`, {FIX}"
+        ));
+    }
+    Ok(TimeZone::UTC)
+}
+
+/// Where the system zone is set when `TZ` is not.
+const LOCALTIME: &str = "/etc/localtime";

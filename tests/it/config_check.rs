@@ -1,7 +1,52 @@
-//! `habitd check` on configs that are refused: a file with thousands of
-//! errors.
+//! `habitd check` and `habitd run` on configs that are refused: a `TZ` that
+//! names no zone, and a file with thousands of errors.
 
-use crate::support::TestHome;
+use std::time::Duration;
+
+use crate::support::{Daemon, DbusSession, TestHome};
+
+const WATER: &str = "[habits.water]\ntitle = \"Water\"\nat = \"12:00\"\n";
+
+// Regression: with `TZ=Garbage/Zone` and no `timezone` setting, the zone
+// silently became UTC and `check` called it "the system zone".
+#[test]
+fn a_tz_that_names_no_zone_is_a_config_error_naming_it() {
+    let bus = DbusSession::start();
+    let home = TestHome::new();
+    let path = home.write_config(WATER);
+    let expected = format!(
+        "{}:1:1: settings.timezone: the environment variable TZ=\"Garbage/Zone\" is not a time zone",
+        path.display()
+    );
+    for args in [&["check"][..], &["run"]] {
+        let mut habitd =
+            Daemon::spawn_with_env(bus.address(), &home, args, &[("TZ", "Garbage/Zone")]);
+        let status = habitd.wait_exit(Duration::from_secs(30));
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(2),
+            "{args:?}:\n{}",
+            habitd.log()
+        );
+        assert!(
+            habitd.log().contains(&expected),
+            "{args:?}:\n{}",
+            habitd.log()
+        );
+    }
+
+    // A zone in the config is used without looking at TZ.
+    home.write_config(&format!("[settings]\ntimezone = \"Asia/Tokyo\"\n{WATER}"));
+    let mut check =
+        Daemon::spawn_with_env(bus.address(), &home, &["check"], &[("TZ", "Garbage/Zone")]);
+    let status = check.wait_exit(Duration::from_secs(30));
+    assert!(status.is_some_and(|s| s.success()), "{}", check.log());
+    assert!(
+        check.log().contains("timezone: Asia/Tokyo"),
+        "{}",
+        check.log()
+    );
+}
 
 // Regression: every error was printed, and each was located by reading the
 // file from its start (20,000 errors took 15 s).
