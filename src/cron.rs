@@ -377,6 +377,23 @@ impl CronExpr {
                 ),
             });
         };
+        // Six fields are most often five plus a year, which cron has not.
+        let six_fields = |mut e: CronError| {
+            if seconds.is_some() {
+                e.message.push_str(
+                    "; 6 fields are read as second minute hour day-of-month month day-of-week (there is no year field)",
+                );
+            }
+            e
+        };
+        Self::parse_fields(text, seconds, [*minute, *hour, *dom, *month, *dow]).map_err(six_fields)
+    }
+
+    fn parse_fields(
+        text: &str,
+        seconds: Option<(usize, &str)>,
+        [minute, hour, dom, month, dow]: [(usize, &str); 5],
+    ) -> Result<CronExpr, CronError> {
         let star_led = |field: &str| field.starts_with(['*', '?']);
         Ok(CronExpr {
             seconds: match seconds {
@@ -882,7 +899,11 @@ mod tests {
             ("0 0 * 13 *", 6, "month 13 is out of range 1-12"),
             ("0 0 * 0 *", 6, "month 0 is out of range 1-12"),
             ("0 0 * * 8", 8, "day-of-week 8 is out of range 0-7"),
-            ("60 0 0 * * *", 0, "second 60 is out of range 0-59"),
+            (
+                "60 0 0 * * *",
+                0,
+                "second 60 is out of range 0-59; 6 fields are read as second minute hour day-of-month month day-of-week (there is no year field)",
+            ),
             ("1,2,99 * * * *", 4, "minute 99 is out of range 0-59"),
             ("0 1-30 * * *", 2, "hour 30 is out of range 0-23"),
             (
@@ -901,6 +922,23 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    // Regression: `0 9 * * * 2026` (five fields and a year) said only that
+    // day-of-week 2026 is out of range, not that six fields mean seconds.
+    #[test]
+    fn six_field_errors_say_the_first_field_is_seconds() {
+        let e = err("0 9 * * * 2026");
+        assert_eq!(e.offset, 10);
+        assert_eq!(
+            e.message,
+            "day-of-week 2026 is out of range 0-7; 6 fields are read as second minute hour day-of-month month day-of-week (there is no year field)"
+        );
+        // Five fields need no such hint.
+        assert_eq!(
+            err("0 9 * * 2026").message,
+            "day-of-week 2026 is out of range 0-7"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use habitd::cli::{self, Cli};
-use habitd::config::LoadError;
+use habitd::config::{ConfigErrors, LoadError};
 use habitd::quote::escape;
 
 fn main() -> ExitCode {
@@ -29,8 +29,12 @@ fn main() -> ExitCode {
 /// stays one line and none can move the cursor.
 fn report(out: &mut impl Write, error: &anyhow::Error) -> std::io::Result<()> {
     if let Some(LoadError::Invalid(errors)) = error.downcast_ref::<LoadError>() {
-        for each in &errors.0 {
+        let (shown, more) = errors.shown();
+        for each in shown {
             writeln!(out, "{}", escape(&each.to_string()))?;
+        }
+        if let Some(line) = ConfigErrors::more_line(more) {
+            writeln!(out, "{line}")?;
         }
         writeln!(out, "habitd: {} error(s) in the config", errors.0.len())
     } else {

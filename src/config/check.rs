@@ -10,10 +10,13 @@ use toml::de::{DeTable, DeValue};
 
 use super::{Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, Urgency};
 use crate::calendar::{WEEKDAYS, abbreviation, parse_weekday};
+use crate::command::MAX_SNOOZE;
 use crate::cron::CronExpr;
 use crate::schedule::{Days, Schedule};
 use crate::suggest::closest;
-use crate::timespec::{Window, parse_clock_time, parse_duration, parse_window};
+use crate::timespec::{
+    ClockTime, HumanDuration, Window, parse_clock_time, parse_duration, parse_window,
+};
 
 const TOP_KEYS: &[&str] = &["settings", "habits"];
 const SETTINGS_KEYS: &[&str] = &["timezone", "catch_up"];
@@ -30,23 +33,69 @@ const DEFAULT_MIN_GAP: SignedDuration = SignedDuration::from_mins(30);
 type Table<'i> = DeTable<'i>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
-/// Collects errors with their locations in one source text.
+/// Collects errors at byte offsets in one source text; lines and columns
+/// are worked out once, in [`Reporter::finish`].
 struct Reporter<'t> {
     text: &'t str,
     origin: String,
-    errors: Vec<ConfigError>,
+    found: Vec<Found>,
+}
+
+/// One error before it has a line and column.
+struct Found {
+    offset: usize,
+    key: String,
+    message: String,
 }
 
 impl Reporter<'_> {
     fn error(&mut self, offset: usize, key: &str, message: impl Into<String>) {
-        let (line, column) = line_column(self.text, offset);
-        self.errors.push(ConfigError {
-            origin: self.origin.clone(),
-            line,
-            column,
+        self.found.push(Found {
+            offset,
             key: key.to_string(),
             message: message.into(),
         });
+    }
+
+    /// How many errors have been found so far.
+    fn count(&self) -> usize {
+        self.found.len()
+    }
+
+    /// The errors in file order (those at one place in the order found),
+    /// located in one pass over the text: locating each error on its own
+    /// from the start of the file made many errors cost quadratic time.
+    fn finish(self) -> ConfigErrors {
+        let mut found = self.found;
+        found.sort_by_key(|f| f.offset);
+        let positions = positions(self.text, found.iter().map(|f| f.offset));
+        let origin = self.origin;
+        ConfigErrors(
+            found
+                .into_iter()
+                .zip(positions)
+                .map(|(f, (line, column))| ConfigError {
+                    origin: origin.clone(),
+                    line,
+                    column,
+                    key: f.key,
+                    message: f.message,
+                })
+                .collect(),
+        )
+    }
+
+    /// "expected {expected}, found {type}", and for a TOML date or time
+    /// (`at = 12:00`, unquoted) the quoted form to write instead.
+    fn type_error(&self, value: &Value<'_>, expected: &str) -> String {
+        let found = value.get_ref();
+        if let DeValue::Datetime(_) = found {
+            let written = self.text.get(value.span()).unwrap_or_default();
+            return format!(
+                "expected {expected}, found a TOML date-time: quote it, e.g. \"{written}\""
+            );
+        }
+        format!("expected {expected}, found {}", found.type_str())
     }
 
     /// Reports keys of `table` that are not in `known`, with a suggestion.
@@ -70,13 +119,9 @@ impl Reporter<'_> {
     fn string<'v>(&mut self, value: &'v Value<'_>, key: &str) -> Option<&'v str> {
         match value.get_ref() {
             DeValue::String(s) => Some(s),
-            other => {
-                let found = other.type_str();
-                self.error(
-                    value.span().start,
-                    key,
-                    format!("expected a string, found {found}"),
-                );
+            _ => {
+                let message = self.type_error(value, "a string");
+                self.error(value.span().start, key, message);
                 None
             }
         }
@@ -147,14 +192,30 @@ fn join_key(prefix: &str, key: &str) -> String {
     }
 }
 
-/// 1-based line and character column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, column)
+/// The 1-based line and character column of each byte offset in
+/// `offsets`, which must be ascending, in one pass over `text`. An offset
+/// inside a character counts as the character's end; one past the end of
+/// the text, as the end.
+fn positions(text: &str, offsets: impl IntoIterator<Item = usize>) -> Vec<(usize, usize)> {
+    let mut chars = text.char_indices().peekable();
+    let (mut line, mut column) = (1, 1);
+    let mut located = Vec::new();
+    for offset in offsets {
+        while let Some(&(i, c)) = chars.peek() {
+            if i >= offset {
+                break;
+            }
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+            chars.next();
+        }
+        located.push((line, column));
+    }
+    located
 }
 
 fn get<'v, 'i>(table: &'v Table<'i>, key: &str) -> Option<&'v Value<'i>> {
@@ -164,40 +225,36 @@ fn get<'v, 'i>(table: &'v Table<'i>, key: &str) -> Option<&'v Value<'i>> {
         .map(|(_, v)| v)
 }
 
-/// Parses and validates `text`; see the module doc.
-pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> {
+/// Parses and validates `text`; see the module doc. `system_zone` is asked
+/// for the zone only when the config names none.
+pub(super) fn check(
+    text: &str,
+    origin: Origin,
+    system_zone: impl FnOnce() -> Result<TimeZone, String>,
+) -> Result<Config, ConfigErrors> {
     let mut report = Reporter {
         text,
         origin: origin.to_string(),
-        errors: Vec::new(),
+        found: Vec::new(),
     };
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
-    for error in &syntax_errors {
-        let span = error.span().unwrap_or(0..0);
-        let mut message = error.message().trim_end().to_lowercase_first();
-        // The parser says "duplicate key" without saying which.
-        if let Some(culprit) = text
-            .get(span.clone())
-            .filter(|s| message.starts_with("duplicate") && !s.is_empty() && s.len() <= 40)
-        {
-            message = format!("{message} {culprit:?}");
-        }
-        report.error(span.start, "", message);
-    }
     if !syntax_errors.is_empty() {
-        report.errors.sort_by_key(|e| (e.line, e.column));
-        return Err(ConfigErrors(report.errors));
+        report_syntax_errors(&mut report, &syntax_errors);
+        return Err(report.finish());
     }
     let root = document.get_ref();
     report.unknown_keys(root, "", TOP_KEYS);
 
     let mut timezone = None;
+    let mut timezone_set = false;
     let mut catch_up = DEFAULT_CATCH_UP;
-    if let Some(value) = get(root, "settings")
+    let settings_value = get(root, "settings");
+    if let Some(value) = settings_value
         && let Some(settings) = report.table(value, "settings")
     {
         report.unknown_keys(settings, "settings", SETTINGS_KEYS);
         if let Some(value) = get(settings, "timezone") {
+            timezone_set = true;
             timezone = report.parsed(value, "settings.timezone", |name| {
                 TimeZone::get(name).map_err(|_| {
                     format!("unknown time zone {name:?}: expected an IANA name such as \"Europe/Berlin\" or \"America/New_York\"")
@@ -210,12 +267,28 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
                 .unwrap_or(catch_up);
         }
     }
+    if !timezone_set {
+        // The system's zone stands in for the setting, so a broken one is
+        // reported as the setting's problem, where it can also be fixed.
+        match system_zone() {
+            Ok(zone) => timezone = Some(zone),
+            Err(message) => {
+                let at = settings_value.map_or(0, |v| v.span().start);
+                report.error(at, "settings.timezone", message);
+            }
+        }
+    }
 
     let mut habits = Vec::new();
+    let no_habits =
+        "no habits: add one, e.g. [habits.stretch] with title = \"Stretch\" and at = \"12:30\"";
     match get(root, "habits") {
-        None => {}
+        None => report.error(0, "", no_habits),
         Some(value) => {
             if let Some(table) = report.table(value, "habits") {
+                if table.is_empty() {
+                    report.error(value.span().start, "", no_habits);
+                }
                 for (id, value) in table {
                     if let Some(habit) = check_habit(&mut report, id, value) {
                         habits.push(habit);
@@ -224,17 +297,117 @@ pub(super) fn check(text: &str, origin: Origin) -> Result<Config, ConfigErrors> 
             }
         }
     }
-    if !report.errors.is_empty() {
-        report.errors.sort_by_key(|e| (e.line, e.column));
-        return Err(ConfigErrors(report.errors));
+    if report.count() > 0 {
+        return Err(report.finish());
     }
     habits.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Config {
         origin,
-        timezone: timezone.unwrap_or_else(TimeZone::system),
+        // Set whenever there was no error: from the setting or the system.
+        timezone: timezone.unwrap_or(TimeZone::UTC),
         catch_up,
         habits,
     })
+}
+
+/// Reports the TOML parser's errors, in file order. The first says that
+/// the rest of the file waits for it, since nothing else is checked until
+/// the file parses. A table defined twice is reported once, as a duplicate
+/// table: the parser also calls every key the second definition repeats a
+/// duplicate, which are one mistake, not several.
+fn report_syntax_errors(report: &mut Reporter<'_>, errors: &[toml::de::Error]) {
+    let text = report.text;
+    let mut errors: Vec<(usize, usize, String)> = errors
+        .iter()
+        .map(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim_end().to_lowercase_first();
+            (span.start, span.end, message)
+        })
+        .collect();
+    errors.sort_by_key(|&(start, ..)| start);
+    let mut lines = Lines::new(text);
+    let mut in_duplicate_table = false;
+    let mut first = true;
+    for (start, end, mut message) in errors {
+        if lines.advance_to(start) {
+            in_duplicate_table = false;
+        }
+        if message.starts_with("duplicate key") {
+            if let Some(header) = lines.header() {
+                in_duplicate_table = true;
+                message = format!(
+                    "duplicate table {header}: it is defined above already; merge the two, or rename one"
+                );
+            } else if in_duplicate_table {
+                continue;
+            } else if let Some(culprit) = text
+                .get(start..end)
+                .filter(|s| !s.is_empty() && s.len() <= 40)
+            {
+                // The parser says "duplicate key" without saying which.
+                message = format!("{message} {culprit:?}");
+            }
+        }
+        if first {
+            message.push_str("; fix this first: the rest of the file is checked once it parses");
+            first = false;
+        }
+        report.error(start, "", message);
+    }
+}
+
+/// A cursor that moves forward through a text's lines, noticing table
+/// headers (`[habits.water]`) on the way. It only moves forward and looks
+/// at each line once, so the text is read once however many errors it has.
+struct Lines<'t> {
+    text: &'t str,
+    at: usize,
+    /// The current line's table header, if it is one.
+    header: Option<&'t str>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text,
+            at: 0,
+            header: header_at(text, 0),
+        }
+    }
+
+    /// Moves to byte `offset` (never backwards); whether a line on the
+    /// way, or the one arrived at, is a table header.
+    fn advance_to(&mut self, offset: usize) -> bool {
+        let offset = offset.min(self.text.len());
+        let mut crossed = false;
+        let passed = self
+            .text
+            .as_bytes()
+            .get(self.at..offset)
+            .unwrap_or_default();
+        for (i, &byte) in passed.iter().enumerate() {
+            if byte == b'\n' {
+                self.header = header_at(self.text, self.at + i + 1);
+                crossed |= self.header.is_some();
+            }
+        }
+        self.at = self.at.max(offset);
+        crossed
+    }
+
+    /// The current line's table header, e.g. `[habits.water]`.
+    fn header(&self) -> Option<&'t str> {
+        self.header
+    }
+}
+
+/// The table header (`[habits.water]`, without a trailing comment) on the
+/// line starting at byte `start`, if that line is one of a sensible length.
+fn header_at(text: &str, start: usize) -> Option<&str> {
+    let line = text.get(start..)?.split('\n').next()?.trim();
+    let header = line.get(..=line.rfind(']')?)?;
+    (header.starts_with('[') && header.len() <= 60).then_some(header)
 }
 
 trait LowercaseFirst {
@@ -249,6 +422,39 @@ impl LowercaseFirst for str {
             .next()
             .map(|c| c.to_lowercase().chain(chars).collect())
             .unwrap_or_default()
+    }
+}
+
+/// A valid id made from an invalid one by lowercasing it and turning
+/// runs of other ASCII characters into one '-' (`My_Habit` → `my-habit`).
+/// Other characters (an accent, an emoji) have no obvious ASCII spelling,
+/// so then there is none, rather than a suggestion that is itself invalid.
+fn id_hint(id: &str) -> Option<String> {
+    if !id.is_ascii() {
+        return None;
+    }
+    let mut hint = String::new();
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() {
+            hint.push(c.to_ascii_lowercase());
+        } else if !hint.is_empty() && !hint.ends_with('-') {
+            hint.push('-');
+        }
+    }
+    let hint = hint.trim_end_matches('-');
+    valid_id(hint).then(|| hint.to_string())
+}
+
+/// `id` as it is written in a dotted key: bare if it can be, else quoted.
+fn toml_key(id: &str) -> String {
+    let bare = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        id.to_string()
+    } else {
+        format!("{id:?}")
     }
 }
 
@@ -267,17 +473,15 @@ fn check_habit(
     value: &Value<'_>,
 ) -> Option<Habit> {
     let id_text: &str = id.get_ref();
-    let prefix = format!("habits.{id_text}");
-    let errors_before = report.errors.len();
+    let prefix = format!("habits.{}", toml_key(id_text));
+    let errors_before = report.count();
     if !valid_id(id_text) {
-        let hint = id_text
-            .to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let example = id_hint(id_text).unwrap_or_else(|| "water".to_string());
         report.error(
             id.span().start,
             &prefix,
             format!(
-                "habit id {id_text:?} must be lowercase letters, digits and '-', e.g. {hint:?}"
+                "habit id {id_text:?} must be lowercase letters (a-z), digits and '-', starting with a letter or digit, e.g. {example:?}"
             ),
         );
     }
@@ -330,26 +534,38 @@ fn check_habit(
         .and_then(|n| u8::try_from(n).ok());
     let snooze = get(table, "snooze").map_or(Some(DEFAULT_SNOOZE), |v| {
         report.parsed(v, &key("snooze"), |s| {
-            parse_duration(s).and_then(|d| {
-                if d.is_positive() {
-                    Ok(d)
-                } else {
-                    Err(format!(
-                        "invalid snooze {s:?}: expected a positive duration such as \"10m\""
-                    ))
-                }
-            })
+            let d = parse_duration(s)?;
+            if !d.is_positive() {
+                return Err(format!(
+                    "invalid snooze {s:?}: expected a positive duration such as \"10m\""
+                ));
+            }
+            // The same cap as a snooze asked for at run time, so the
+            // notification's Snooze button never offers what it refuses.
+            if d > MAX_SNOOZE {
+                return Err(format!(
+                    "invalid snooze {s:?}: at most {}, e.g. \"10m\"; for longer, use `habitd skip` or `habitd pause`",
+                    HumanDuration(MAX_SNOOZE)
+                ));
+            }
+            Ok(d)
         })
     });
-    if let (Some(Schedule::Pace { .. }), Some(Goal::Minutes(_))) = (&schedule, &goal) {
-        let at = goal_value.map_or(id.span().start, |v| v.span().start);
-        report.error(
-            at,
-            &key("goal"),
-            "`pace` spreads a count over the day: give the habit a count goal, e.g. goal = { count = 8, unit = \"glasses\" }",
-        );
+    match (&schedule, &goal) {
+        (Some(Schedule::Pace { .. }), Some(Goal::Minutes(_))) => {
+            let at = goal_value.map_or(id.span().start, |v| v.span().start);
+            report.error(
+                at,
+                &key("goal"),
+                "`pace` spreads a count over the day: give the habit a count goal, e.g. goal = { count = 8, unit = \"glasses\" }",
+            );
+        }
+        (Some(Schedule::Pace { window, min_gap }), Some(Goal::Count { count, unit })) => {
+            check_pace_fits(report, table, &prefix, *window, *min_gap, *count, unit);
+        }
+        _ => {}
     }
-    if report.errors.len() > errors_before {
+    if report.count() > errors_before {
         return None;
     }
     Some(Habit {
@@ -364,6 +580,58 @@ fn check_habit(
         per_week,
         snooze: snooze?,
     })
+}
+
+/// Reports a pace window too short for the goal: `count` reminders at
+/// least `min_gap` apart need `(count - 1) × min_gap` from the first to the
+/// last, and pace reminds for each one not yet logged.
+fn check_pace_fits(
+    report: &mut Reporter<'_>,
+    table: &Table<'_>,
+    prefix: &str,
+    window: Window,
+    min_gap: SignedDuration,
+    count: u32,
+    unit: &str,
+) {
+    let Some(needed) = i32::try_from(count.saturating_sub(1))
+        .ok()
+        .and_then(|gaps| min_gap.checked_mul(gaps))
+    else {
+        return;
+    };
+    if needed <= window_length(window) {
+        return;
+    }
+    // At `min_gap` if it was set (the likelier slip), else at `pace`.
+    let (name, value) = match get(table, "min_gap") {
+        Some(v) => ("min_gap", v),
+        None => match get(table, "pace") {
+            Some(v) => ("pace", v),
+            None => return,
+        },
+    };
+    report.error(
+        value.span().start,
+        &join_key(prefix, name),
+        format!(
+            "the pace window {window} is {} long, but {count} {unit} at least {} apart need {}: widen the window, lower the goal or shorten `min_gap`",
+            HumanDuration(window_length(window)),
+            HumanDuration(min_gap),
+            HumanDuration(needed),
+        ),
+    );
+}
+
+/// How long a window is open, from its start to its end; a window past
+/// midnight ends the next day.
+fn window_length(window: Window) -> SignedDuration {
+    let length = window.end.duration_since(window.start);
+    if window.wraps() {
+        length + SignedDuration::from_hours(24)
+    } else {
+        length
+    }
 }
 
 fn check_goal(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option<Goal> {
@@ -449,12 +717,29 @@ fn check_schedule(
             "`between` only goes with `every`; remove it or use `every`",
         );
     }
+    if kind != "pace"
+        && let Some(min_gap) = get(table, "min_gap")
+    {
+        report.error(
+            min_gap.span().start,
+            &key("min_gap"),
+            "`min_gap` only goes with `pace`; remove it or use `pace`",
+        );
+    }
     let days = match days_value {
         Some(v) if kind == "cron" => {
             report.error(
                 v.span().start,
                 &key("days"),
                 "a cron expression has its own day fields; remove `days`",
+            );
+            None
+        }
+        Some(v) if kind == "pace" => {
+            report.error(
+                v.span().start,
+                &key("days"),
+                "`pace` spreads the goal over the window every day; remove `days`, and use `habitd skip` for a rest day",
             );
             None
         }
@@ -479,6 +764,26 @@ fn check_schedule(
             let window = between.map_or(Some(Window::WHOLE_DAY), |v| {
                 report.parsed(v, &key("between"), parse_window)
             });
+            if let (Some(interval), Some(window)) = (interval, window)
+                && interval > window_length(window)
+            {
+                let (span, fix) = if between.is_some() {
+                    (format!("the window {window}"), ", or widen the window")
+                } else {
+                    ("a day".to_string(), "")
+                };
+                report.error(
+                    value.span().start,
+                    &key("every"),
+                    format!(
+                        "every {} does not fit in {span}: the grid starts again each day at {}, so only that time would fire; use `at = \"{}\"` (with `days` for some days only){fix}",
+                        HumanDuration(interval),
+                        ClockTime(window.start),
+                        ClockTime(window.start),
+                    ),
+                );
+                return None;
+            }
             Some(Schedule::Every {
                 interval: interval?,
                 window: window?,
@@ -579,6 +884,11 @@ fn check_times(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Optio
                 .map(|item| report.parsed(item, key, parse_clock_time))
                 .collect();
             parsed.into_iter().collect::<Option<Vec<_>>>()?
+        }
+        DeValue::Datetime(_) => {
+            let message = report.type_error(value, "a time");
+            report.error(value.span().start, key, message);
+            return None;
         }
         _ => {
             report.error(value.span().start, key, "expected a time or a list of times, e.g. at = \"12:30\" or at = [\"08:00\", \"20:00\"]");
@@ -731,10 +1041,250 @@ cron = "0 25 * * *"
 
     #[test]
     fn syntax_errors_and_duplicate_habits_have_locations() {
-        let e = errors("[habits.a]\ntitle = \"A\"\nat = \"12:00\"\n[habits.a]\ntitle = \"B\"\n");
-        assert!(e[0].starts_with("c.toml:4:9: duplicate key \"a\""), "{e:?}");
         let e = errors("title = \n");
         assert!(e[0].starts_with("c.toml:1:"), "{e:?}");
+        // A key given twice in one table is named.
+        let e = errors("[habits.a]\ntitle = \"A\"\ntitle = \"B\"\nat = \"12:00\"\n");
+        assert!(
+            e[0].starts_with("c.toml:3:1: duplicate key \"title\""),
+            "{e:?}"
+        );
+    }
+
+    // Regression: a habit defined twice gave three errors, one for the table
+    // and one for each key its second definition repeated.
+    #[test]
+    fn a_duplicate_habit_is_one_error() {
+        let text = "[habits.water]\ntitle = \"W\"\nat = \"12:00\"\n\n[habits.water]  # again\ntitle = \"X\"\nat = \"13:00\"\n\n[habits.walk]\ntitle = \"A\"\ntitle = \"B\"\n";
+        assert_eq!(
+            errors(text),
+            [
+                "c.toml:5:9: duplicate table [habits.water]: it is defined above already; merge the two, or rename one; fix this first: the rest of the file is checked once it parses",
+                // A real duplicate after the next header is still reported.
+                "c.toml:11:1: duplicate key \"title\"",
+            ]
+        );
+    }
+
+    // Regression: a TOML syntax error hid every other error without saying so.
+    #[test]
+    fn a_syntax_error_says_to_fix_it_first() {
+        let e = errors("x = \n[habits.water]\ntitle = \"W\"\nat = \"25:00\"\n");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("c.toml:1:5: ")
+                && e[0]
+                    .ends_with("; fix this first: the rest of the file is checked once it parses"),
+            "{e:?}"
+        );
+    }
+
+    // Regression: `at = 12:00` is a TOML time, and the error said only
+    // "expected a time or a list of times".
+    #[test]
+    fn unquoted_times_are_to_be_quoted() {
+        let e = errors("[habits.a]\ntitle = \"A\"\nat = 12:00\n");
+        assert_eq!(
+            e,
+            [
+                "c.toml:3:6: habits.a.at: expected a time, found a TOML date-time: quote it, e.g. \"12:00\""
+            ]
+        );
+        let e = errors("[habits.a]\ntitle = \"A\"\nat = [\"08:00\", 20:00:30]\n");
+        assert_eq!(
+            e,
+            [
+                "c.toml:3:16: habits.a.at: expected a string, found a TOML date-time: quote it, e.g. \"20:00:30\""
+            ]
+        );
+    }
+
+    // Regression: the suggested id for an invalid one could be invalid
+    // itself: "-lead" → "-lead", "" → "", "café" → "caf-".
+    #[test]
+    fn suggested_ids_are_valid() {
+        let text = "[habits.\"-lead\"]\ntitle = \"A\"\nat = \"12:00\"\n\
+                    [habits.\"\"]\ntitle = \"A\"\nat = \"12:00\"\n\
+                    [habits.\"café\"]\ntitle = \"A\"\nat = \"12:00\"\n\
+                    [habits.My__Habit_]\ntitle = \"A\"\nat = \"12:00\"\n";
+        let e = errors(text);
+        let examples: Vec<&str> = e
+            .iter()
+            .map(|e| e.rsplit("e.g. ").next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            examples,
+            ["\"lead\"", "\"water\"", "\"water\"", "\"my-habit\""],
+            "{e:#?}"
+        );
+        for example in examples {
+            assert!(valid_id(example.trim_matches('"')), "{example}");
+        }
+        // Keys that are not bare TOML keys are shown quoted.
+        assert!(e[1].starts_with("c.toml:4:9: habits.\"\": "), "{e:?}");
+        assert!(e[2].starts_with("c.toml:7:9: habits.\"café\": "), "{e:?}");
+        assert_eq!(id_hint("Water"), Some("water".to_string()));
+        assert_eq!(id_hint("--"), None);
+    }
+
+    // Regression: `snooze = "25h"` passed `check`, but run-time snoozes
+    // stop at 24h, so the notification's Snooze button failed.
+    #[test]
+    fn snooze_is_capped_like_a_snooze_at_run_time() {
+        let habit = |snooze: &str| {
+            format!("[habits.a]\ntitle = \"A\"\nat = \"12:00\"\nsnooze = \"{snooze}\"\n")
+        };
+        assert_eq!(
+            errors(&habit("25h")),
+            [
+                "c.toml:4:10: habits.a.snooze: invalid snooze \"25h\": at most 1d, e.g. \"10m\"; for longer, use `habitd skip` or `habitd pause`"
+            ]
+        );
+        let longest = HumanDuration(MAX_SNOOZE).to_string();
+        assert_eq!(config(&habit(&longest)).habits[0].snooze, MAX_SNOOZE);
+    }
+
+    // Regression: `days` on a pace habit was accepted and ignored.
+    #[test]
+    fn days_on_a_pace_habit_is_refused() {
+        let e = errors(
+            "[habits.a]\ntitle = \"A\"\npace = \"09:00-21:00\"\ngoal = { count = 8 }\ndays = \"weekdays\"\n",
+        );
+        assert_eq!(
+            e,
+            [
+                "c.toml:5:8: habits.a.days: `pace` spreads the goal over the window every day; remove `days`, and use `habitd skip` for a rest day"
+            ]
+        );
+    }
+
+    fn habit(lines: &str) -> String {
+        format!("[habits.a]\ntitle = \"A\"\n{lines}\n")
+    }
+
+    // Regression: `every = "100d"` was accepted; the grid starts again each
+    // day, so only the window's start ever fired.
+    #[test]
+    fn every_longer_than_its_window_is_refused() {
+        assert_eq!(
+            errors(&habit("every = \"100d\"")),
+            [
+                "c.toml:3:9: habits.a.every: every 100d does not fit in a day: the grid starts again each day at 00:00, so only that time would fire; use `at = \"00:00\"` (with `days` for some days only)"
+            ]
+        );
+        assert_eq!(
+            errors(&habit("every = \"3h\"\nbetween = \"09:00-11:00\"")),
+            [
+                "c.toml:3:9: habits.a.every: every 3h does not fit in the window 09:00-11:00: the grid starts again each day at 09:00, so only that time would fire; use `at = \"09:00\"` (with `days` for some days only), or widen the window"
+            ]
+        );
+        // What just fits is fine: the grid's end is included.
+        config(&habit("every = \"2h\"\nbetween = \"09:00-11:00\""));
+        config(&habit("every = \"23h59m59s\""));
+        config(&habit("every = \"4h\"\nbetween = \"22:00-02:00\""));
+    }
+
+    // Regression: `min_gap` with `at` was accepted and ignored.
+    #[test]
+    fn min_gap_without_pace_is_refused() {
+        assert_eq!(
+            errors(&habit("at = \"12:00\"\nmin_gap = \"1h\"")),
+            [
+                "c.toml:4:11: habits.a.min_gap: `min_gap` only goes with `pace`; remove it or use `pace`"
+            ]
+        );
+    }
+
+    // Regression: a pace window too short for the goal's reminders
+    // `min_gap` apart was accepted.
+    #[test]
+    fn a_pace_window_too_short_for_the_goal_is_refused() {
+        assert_eq!(
+            errors(&habit(
+                "pace = \"09:00-10:00\"\ngoal = { count = 8, unit = \"glasses\" }"
+            )),
+            [
+                "c.toml:3:8: habits.a.pace: the pace window 09:00-10:00 is 1h long, but 8 glasses at least 30m apart need 3h30m: widen the window, lower the goal or shorten `min_gap`"
+            ]
+        );
+        assert_eq!(
+            errors(&habit(
+                "pace = \"22:00-01:00\"\nmin_gap = \"2h\"\ngoal = { count = 3 }"
+            )),
+            [
+                "c.toml:4:11: habits.a.min_gap: the pace window 22:00-01:00 is 3h long, but 3 times at least 2h apart need 4h: widen the window, lower the goal or shorten `min_gap`"
+            ]
+        );
+        // What just fits is fine: 3 reminders 90m apart span 3h.
+        config(&habit(
+            "pace = \"22:00-01:00\"\nmin_gap = \"1h30m\"\ngoal = { count = 3 }",
+        ));
+        config(&habit("pace = \"09:00-09:01\"\ngoal = { count = 1 }"));
+    }
+
+    // Regression: a config without habits said "ok: 0 habits".
+    #[test]
+    fn a_config_without_habits_is_an_error() {
+        let no_habits =
+            "no habits: add one, e.g. [habits.stretch] with title = \"Stretch\" and at = \"12:30\"";
+        assert_eq!(errors(""), [format!("c.toml:1:1: {no_habits}")]);
+        assert_eq!(
+            errors("[settings]\ncatch_up = \"1m\"\n"),
+            [format!("c.toml:1:1: {no_habits}")]
+        );
+        assert_eq!(
+            errors("# my habits\n[habits]\n"),
+            [format!("c.toml:2:1: {no_habits}")]
+        );
+    }
+
+    fn with_system_zone(
+        text: &str,
+        zone: Result<TimeZone, String>,
+    ) -> Result<Config, ConfigErrors> {
+        check(text, Origin::File("c.toml".into()), || zone)
+    }
+
+    // Regression: with `TZ=Garbage/Zone` the zone silently became UTC and
+    // was shown as "the system zone".
+    #[test]
+    fn a_broken_system_zone_is_an_error_unless_the_config_names_one() {
+        let habit = "[habits.a]\ntitle = \"A\"\nat = \"12:00\"\n";
+        let broken = || Err("TZ is broken".to_string());
+        let e = with_system_zone(habit, broken()).unwrap_err().to_string();
+        assert_eq!(e, "c.toml:1:1: settings.timezone: TZ is broken");
+        let text = format!("# zone\n[settings]\ncatch_up = \"1m\"\n{habit}");
+        let e = with_system_zone(&text, broken()).unwrap_err().to_string();
+        assert!(e.starts_with("c.toml:2:1: settings.timezone: "), "{e}");
+        // A zone in the config is used without asking the system.
+        let text = format!("[settings]\ntimezone = \"Asia/Tokyo\"\n{habit}");
+        let c = with_system_zone(&text, broken()).unwrap();
+        assert_eq!(c.timezone_name(), "Asia/Tokyo");
+        let utc = with_system_zone(habit, Ok(TimeZone::UTC)).unwrap();
+        assert_eq!(utc.timezone_name(), "UTC");
+    }
+
+    // Regression: every error was located by reading the text from its
+    // start, so 20,000 errors took 15 s; now they are located in one pass,
+    // and at most the first 50 are printed.
+    #[test]
+    fn many_errors_are_located_and_the_print_is_cut_short() {
+        let text: String = (0..1000)
+            .map(|i| format!("[habits.h{i}]\ntitle = \"H\"\nat = \"25:00\"\n"))
+            .collect();
+        let errors = check(&text, Origin::File("c.toml".into()), || Ok(TimeZone::UTC)).unwrap_err();
+        assert_eq!(errors.0.len(), 1000);
+        for (i, e) in errors.0.iter().enumerate() {
+            assert_eq!((e.line, e.column), (3 * i + 3, 6));
+        }
+        let shown = errors.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), 51);
+        assert!(
+            lines[49].starts_with("c.toml:150:6: habits.h49.at: "),
+            "{shown}"
+        );
+        assert_eq!(lines[50], "and 950 more");
     }
 
     #[test]
@@ -806,10 +1356,14 @@ snooze = "5m"
     }
 
     #[test]
-    fn line_columns_count_characters() {
-        assert_eq!(line_column("ab\ncd", 0), (1, 1));
-        assert_eq!(line_column("ab\ncd", 4), (2, 2));
-        assert_eq!(line_column("é\nx", 3), (2, 1));
-        assert_eq!(line_column("x", 99), (1, 2));
+    fn positions_count_lines_and_characters_in_one_pass() {
+        assert_eq!(
+            positions("ab\ncd", [0, 0, 4, 5]),
+            [(1, 1), (1, 1), (2, 2), (2, 3)]
+        );
+        assert_eq!(positions("é\nx", [3]), [(2, 1)]);
+        // Inside a character: that character's end.
+        assert_eq!(positions("éx", [1]), [(1, 2)]);
+        assert_eq!(positions("x", [99]), [(1, 2)]);
     }
 }

@@ -144,7 +144,7 @@ pub struct ConfigError {
     /// 1-based column, in characters.
     pub column: usize,
     /// The dotted key the problem is at, e.g. `habits.water.every`; empty for
-    /// TOML syntax errors.
+    /// TOML syntax errors and for problems of the whole file.
     pub key: String,
     /// What is wrong, lowercase.
     pub message: String,
@@ -164,13 +164,35 @@ impl fmt::Display for ConfigError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
+impl ConfigErrors {
+    /// How many errors are shown, one a line; a count stands for the rest.
+    /// A pasted or generated file can hold thousands, which would bury the
+    /// first (often the cause of the others) in a terminal or the journal.
+    pub const SHOWN: usize = 50;
+
+    /// The errors to show, and how many more there are.
+    pub fn shown(&self) -> (&[ConfigError], usize) {
+        let shown = &self.0[..self.0.len().min(Self::SHOWN)];
+        (shown, self.0.len() - shown.len())
+    }
+
+    /// The line that stands for the errors not shown, if any.
+    pub fn more_line(more: usize) -> Option<String> {
+        (more > 0).then(|| format!("and {more} more"))
+    }
+}
+
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.0.iter().enumerate() {
+        let (shown, more) = self.shown();
+        for (i, error) in shown.iter().enumerate() {
             if i > 0 {
                 f.write_str("\n")?;
             }
             write!(f, "{error}")?;
+        }
+        if let Some(line) = Self::more_line(more) {
+            write!(f, "\n{line}")?;
         }
         Ok(())
     }
@@ -231,7 +253,35 @@ pub fn load(origin: &Origin) -> Result<Config, LoadError> {
     }
 }
 
-/// Parses and validates configuration text.
+/// Parses and validates configuration text. Without a `timezone` setting
+/// the system zone is looked up afresh: `TZ`, else `/etc/localtime`.
 pub fn parse_str(text: &str, origin: Origin) -> Result<Config, LoadError> {
-    check::check(text, origin).map_err(LoadError::Invalid)
+    check::check(text, origin, system_zone).map_err(LoadError::Invalid)
 }
+
+/// The system's zone: `TZ`, else `/etc/localtime`, else UTC when neither is
+/// set, as on any Unix. A `TZ` or `/etc/localtime` that names no usable
+/// zone is an error naming it: falling back to UTC would move every reminder
+/// by hours without a word.
+fn system_zone() -> Result<TimeZone, String> {
+    const FIX: &str = "or set timezone = \"Europe/Berlin\" under [settings]";
+    let error = match TimeZone::try_system() {
+        Ok(zone) => return Ok(zone),
+        Err(error) => error,
+    };
+    if let Some(tz) = std::env::var_os("TZ").filter(|tz| !tz.is_empty()) {
+        return Err(format!(
+            "the environment variable TZ={:?} is not a time zone: expected an IANA name such as TZ=Europe/Berlin, or unset TZ to use /etc/localtime, {FIX}",
+            tz.to_string_lossy()
+        ));
+    }
+    if std::fs::symlink_metadata(LOCALTIME).is_ok() {
+        return Err(format!(
+            "the system zone {LOCALTIME} cannot be read ({error}): point it at a zone, e.g. with `timedatectl set-timezone Europe/Berlin`, {FIX}"
+        ));
+    }
+    Ok(TimeZone::UTC)
+}
+
+/// Where the system zone is set when `TZ` is not.
+const LOCALTIME: &str = "/etc/localtime";

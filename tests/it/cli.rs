@@ -238,7 +238,7 @@ goal = { count = 2, unit = "cups\u001b[31m" }
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 3, "{err}");
     assert!(
-        lines[0].contains(":1:9: habits.bad\\u{1b}[31m\\nid: habit id "),
+        lines[0].contains(":1:9: habits.\"bad\\u{1b}[31m\\nid\": habit id "),
         "{err}"
     );
     assert!(lines[1].contains("colour\\u{7}"), "{err}");

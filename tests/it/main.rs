@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod config_check;
 mod daemon;
 mod faults;
 mod fuzz;
