@@ -432,7 +432,7 @@ pub fn events(
                 .map(|habit| {
                     let length = duration.unwrap_or(habit.snooze);
                     if !length.is_positive() || length > MAX_SNOOZE {
-                        return Err(Rejected("invalid snooze length: expected a duration up to 24h, e.g. \"10m\"; for longer, use `habitd skip` or `habitd pause`".to_string()));
+                        return Err(Rejected(format!("invalid snooze length: expected a duration up to {}h, e.g. \"10m\"; for longer, use `habitd skip` or `habitd pause`", MAX_SNOOZE.as_hours())));
                     }
                     let until = now.checked_add(length).map_err(|e| Rejected(e.to_string()))?;
                     Ok(NewEvent {

@@ -411,10 +411,18 @@ fn watch_config(explicit: Option<&Path>) -> Option<FileWatch> {
 /// and the daemon's own writes beside it never wake it.
 fn watch_history(store_path: &Path) -> Option<FileWatch> {
     let marker = Store::change_marker(store_path);
-    if !marker.exists()
-        && let Err(e) = std::fs::write(&marker, b"")
-    {
-        debug!("cannot create {}: {e}", marker.display());
+    if !marker.exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Private like the history beside it.
+        let made = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&marker);
+        if let Err(e) = made {
+            debug!("cannot create {}: {e}", marker.display());
+        }
     }
     watch_file(&marker)
 }
