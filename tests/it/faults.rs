@@ -9,7 +9,9 @@ use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{Daemon, DbusSession, NotificationServer, TestHome, signal, utc_clock_in};
+use crate::support::{
+    Daemon, DbusSession, HistoryLock, NotificationServer, TestHome, signal, utc_clock_in,
+};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -143,24 +145,8 @@ async fn a_locked_history_delays_writes_not_reminders_and_loses_nothing() {
     let (_bus, mut server, home, mut daemon) = ticking_daemon().await;
     let db = home.data_home().join("habitd").join("habitd.db");
 
-    // Another process holds the write lock for 10 seconds.
-    let mut locker = Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); \
-             c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(10); c.execute('COMMIT')",
-        ])
-        .arg(&db)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(locker.stdout.take().expect("piped")),
-        &mut line,
-    )
-    .expect("the locker reports");
-    assert_eq!(line.trim(), "locked");
+    // Another process holds the write lock while reminders come.
+    let locker = HistoryLock::hold(&db);
 
     let mut during = 0;
     while server.next(Duration::from_secs(3)).await.is_some() {
@@ -178,7 +164,7 @@ async fn a_locked_history_delays_writes_not_reminders_and_loses_nothing() {
     daemon
         .wait_for_log("database is locked", WAIT)
         .expect("the lock is reported");
-    assert!(locker.wait().expect("the locker ends").success());
+    locker.release();
     daemon
         .wait_for_log("the history works again", Duration::from_secs(30))
         .expect("the queue is written");

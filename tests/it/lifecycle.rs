@@ -4,11 +4,12 @@
 //! symlink, the history deleted underneath, the system time zone changed,
 //! and a shutdown while another process holds the history's lock.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::faults::{config, count, log_events};
-use crate::support::{Daemon, DbusSession, NotificationServer, TestHome, signal, utc_clock_in};
+use crate::support::{
+    Daemon, DbusSession, HistoryLock, NotificationServer, TestHome, signal, utc_clock_in,
+};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -340,25 +341,7 @@ async fn a_shutdown_with_the_history_locked_spools_reminders_for_the_next_start(
         .await
         .unwrap_or_else(|| panic!("reminders flow:\n{}", daemon.log()));
     let db = home.data_home().join("habitd").join("habitd.db");
-    // Another process holds the write lock until told to let go.
-    let mut locker = Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1], isolation_level=None); \
-             c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); sys.stdin.read(); c.execute('COMMIT')",
-        ])
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(locker.stdout.take().expect("piped")),
-        &mut line,
-    )
-    .expect("the locker reports");
-    assert_eq!(line.trim(), "locked");
+    let locker = HistoryLock::hold(&db);
     for _ in 0..2 {
         server
             .next(WAIT)
@@ -377,8 +360,7 @@ async fn a_shutdown_with_the_history_locked_spools_reminders_for_the_next_start(
     while server.next(Duration::from_millis(300)).await.is_some() {
         shown += 1;
     }
-    drop(locker.stdin.take());
-    assert!(locker.wait().expect("the locker ends").success());
+    locker.release();
 
     // The next start writes them, before anything else.
     home.write_config(&config("every = \"1h\""));

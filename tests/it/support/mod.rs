@@ -31,6 +31,7 @@
 mod bus;
 mod cron;
 mod daemon;
+mod lock;
 mod notifications;
 pub mod process;
 mod user;
@@ -38,6 +39,7 @@ mod user;
 pub use bus::DbusSession;
 pub use cron::{cron_due_in, signal, utc_clock_in};
 pub use daemon::{Daemon, TestHome};
+pub use lock::HistoryLock;
 pub use notifications::{
     NotificationServer, REASON_CLOSED, REASON_DISMISSED, REASON_EXPIRED, Received,
 };
