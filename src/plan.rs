@@ -12,7 +12,8 @@
 //! goal is met, or a pause drops reminders; a snooze moves one; and a `pace`
 //! habit's next reminder depends on how much was done today.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::binary_heap::PeekMut;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -279,7 +280,15 @@ struct Assume {
 /// one-second schedule after a month asleep stays cheap.
 const SCAN_LIMIT: usize = 100_000;
 
+#[cfg(test)]
+thread_local! {
+    /// How many reminders this thread has planned, so a test can pin what a
+    /// question costs without timing it.
+    static PLANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The plan for a configuration given its history.
+#[derive(Clone, Copy)]
 pub struct Plan<'a> {
     config: &'a Config,
     state: &'a State,
@@ -294,6 +303,8 @@ impl<'a> Plan<'a> {
     /// `habit`'s first reminder after `after`, as the daemon would show it,
     /// with `assume` added to the history (for planning several ahead).
     fn next_for(&self, habit: &Habit, after: Timestamp, assume: Assume) -> Option<Timestamp> {
+        #[cfg(test)]
+        PLANNED.with(|n| n.set(n.get() + 1));
         let tz = &self.config.timezone;
         let snooze = self.state.snoozed.get(&habit.id).copied();
         let mut cursor = after;
@@ -502,13 +513,23 @@ impl<'a> Plan<'a> {
             .habits
             .iter()
             .filter_map(|h| {
-                self.next_for(h, self.habit_cursor(h, after), Assume::default())
-                    .map(|at| Occurrence {
-                        habit: h.id.clone(),
-                        at,
-                    })
+                Some((
+                    self.next_for(h, self.habit_cursor(h, after), Assume::default())?,
+                    h,
+                ))
             })
-            .min_by(|a, b| a.at.cmp(&b.at).then_with(|| a.habit.cmp(&b.habit)))
+            // Ids are cloned once, for the winner, not once per habit.
+            .min_by(|(a, ha), (b, hb)| a.cmp(b).then_with(|| ha.id.cmp(&hb.id)))
+            .map(|(at, h)| Occurrence {
+                habit: h.id.clone(),
+                at,
+            })
+    }
+
+    /// `habit`'s next reminder after `after`: the first that
+    /// [`Plan::upcoming`] lists for it.
+    pub fn next_of(&self, habit: &Habit, after: Timestamp) -> Option<Timestamp> {
+        self.next_for(habit, after, Assume::default())
     }
 
     /// The next `count` reminders after `after`, in time order, ties by
@@ -516,48 +537,126 @@ impl<'a> Plan<'a> {
     /// reminders after the first are listed as if each were answered with
     /// one unit.
     pub fn upcoming(&self, only: &[String], after: Timestamp, count: usize) -> Vec<Occurrence> {
-        let mut all = Vec::new();
-        for habit in self
+        self.reminders(only, after)
+            .take(count)
+            .map(|(habit, at)| Occurrence {
+                habit: habit.id.clone(),
+                at,
+            })
+            .collect()
+    }
+
+    /// The reminders [`Plan::upcoming`] lists, with their habits, each
+    /// planned only when asked for.
+    pub fn reminders(&self, only: &[String], after: Timestamp) -> Reminders<'a> {
+        let plan = *self;
+        let heap = self
             .config
             .habits
             .iter()
             .filter(|h| only.is_empty() || only.contains(&h.id))
-        {
-            let mut at = after;
-            let mut assume = Assume::default();
-            let mut day = None;
-            // Each habit contributes at most `count`: the first `count`
-            // overall are among them.
-            for _ in 0..count {
-                let Some(next) = self.next_for(habit, at, assume) else {
-                    break;
-                };
-                let local = self.config.timezone.to_datetime(next);
-                let date = match &habit.schedule {
-                    Schedule::Pace { window, .. } => window.day_of(local),
-                    _ => local.date(),
-                };
-                if day != Some(date) {
-                    day = Some(date);
-                    assume.done = 0;
-                    assume.day = day;
-                }
-                assume.previous = Some(next);
-                all.push(Occurrence {
-                    habit: habit.id.clone(),
-                    at: next,
-                });
-                if matches!(habit.schedule, Schedule::Pace { .. }) {
-                    assume.done += 1;
-                }
-                at = next;
-            }
+            .filter_map(|habit| {
+                let assume = Assume::default();
+                let at = plan.next_for(habit, after, assume)?;
+                Some(Pending { at, habit, assume })
+            })
+            .collect();
+        Reminders {
+            plan,
+            heap,
+            listed: false,
         }
-        all.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.habit.cmp(&b.habit)));
-        all.truncate(count);
-        all
+    }
+
+    /// What planning ahead assumes after `habit`'s reminder at `at` is
+    /// listed: it was shown and, for pace, answered with one unit on the day
+    /// its window opened. Other schedules do not read `Assume`.
+    fn assume_shown(&self, habit: &Habit, at: Timestamp, mut assume: Assume) -> Assume {
+        if let Schedule::Pace { window, .. } = &habit.schedule {
+            let day = window.day_of(self.config.timezone.to_datetime(at));
+            if assume.day != Some(day) {
+                assume.day = Some(day);
+                assume.done = 0;
+            }
+            assume.done += 1;
+            assume.previous = Some(at);
+        }
+        assume
     }
 }
+
+/// The reminders after an instant, in time order: see [`Plan::reminders`].
+///
+/// A merge of the habits' own sequences: a heap holds each habit's next
+/// reminder, and listing the earliest puts that habit's following one in its
+/// place, so `n` reminders of `h` habits cost `n + h` planned, not `n × h`.
+pub struct Reminders<'a> {
+    plan: Plan<'a>,
+    heap: BinaryHeap<Pending<'a>>,
+    /// The heap's top was listed: the next call replaces it with its
+    /// habit's following reminder (not before, so the last one listed costs
+    /// nothing more).
+    listed: bool,
+}
+
+impl<'a> Iterator for Reminders<'a> {
+    type Item = (&'a Habit, Timestamp);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if std::mem::take(&mut self.listed) {
+            let mut top = self.heap.peek_mut()?;
+            let assume = self.plan.assume_shown(top.habit, top.at, top.assume);
+            match self.plan.next_for(top.habit, top.at, assume) {
+                // Dropping the changed top sifts it down to its place.
+                Some(at) => {
+                    top.at = at;
+                    top.assume = assume;
+                }
+                None => {
+                    PeekMut::pop(top);
+                }
+            }
+        }
+        let top = self.heap.peek()?;
+        self.listed = true;
+        Some((top.habit, top.at))
+    }
+}
+
+/// One habit's place in [`Reminders`]' merge: its next reminder and
+/// what planning it assumed. Ordered so that the heap's top (its greatest)
+/// is the earliest reminder, ties going to the smaller habit id.
+struct Pending<'c> {
+    at: Timestamp,
+    habit: &'c Habit,
+    assume: Assume,
+}
+
+impl Pending<'_> {
+    fn key(&self) -> (Timestamp, &str) {
+        (self.at, &self.habit.id)
+    }
+}
+
+impl Ord for Pending<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+
+impl PartialOrd for Pending<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Pending<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Pending<'_> {}
 
 fn start_of_next_day(config: &Config, date: Date) -> Option<Timestamp> {
     resolve(
@@ -1107,5 +1206,232 @@ goal = { count = 8, unit = "glasses" }
             lateness(&o, ts("2026-11-26T13:00:02Z")),
             SignedDuration::from_secs(2)
         );
+    }
+
+    /// How many reminders `f` plans.
+    fn planned<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let before = PLANNED.with(|n| n.get());
+        let result = f();
+        (result, PLANNED.with(|n| n.get()) - before)
+    }
+
+    #[test]
+    fn listing_the_next_100_of_1000_habits_plans_1100_reminders_not_100000() {
+        let mut text = String::from("[settings]\ntimezone = \"Europe/Berlin\"\n");
+        for i in 0..1000 {
+            let schedule = match i % 4 {
+                0 => "every = \"1h\"".to_string(),
+                1 => format!("at = \"{:02}:{:02}\"", i % 24, i % 60),
+                2 => format!("cron = \"{} {} * * 1-5\"", i % 60, 8 + i % 10),
+                _ => "pace = \"09:00-21:00\"\ngoal = { count = 8 }".to_string(),
+            };
+            text += &format!("[habits.h{i:04}]\ntitle = \"H{i}\"\n{schedule}\n");
+        }
+        let c = parse_str(&text, Origin::Builtin).unwrap();
+        let state = State::default();
+        let plan = Plan::new(&c, &state);
+        let after = ts("2026-11-26T08:00:00Z");
+        let (listed, cost) = planned(|| plan.upcoming(&[], after, 100));
+        assert_eq!(listed.len(), 100);
+        // Each habit's first, then one more for each listed but the last.
+        assert_eq!(cost, 1000 + 99);
+        let (listed, cost) = planned(|| plan.upcoming(&["h0007".into()], after, 100));
+        assert_eq!(listed.len(), 100);
+        assert_eq!(cost, 100);
+    }
+
+    /// `Plan::upcoming` as it was before the merge: every habit's first
+    /// `count` reminders, all sorted, the first `count` kept. The reference
+    /// the merge must agree with.
+    fn upcoming_by_sorting(
+        plan: &Plan<'_>,
+        only: &[String],
+        after: Timestamp,
+        count: usize,
+    ) -> Vec<Occurrence> {
+        let mut all = Vec::new();
+        for habit in plan
+            .config
+            .habits
+            .iter()
+            .filter(|h| only.is_empty() || only.contains(&h.id))
+        {
+            let mut at = after;
+            let mut assume = Assume::default();
+            let mut day = None;
+            for _ in 0..count {
+                let Some(next) = plan.next_for(habit, at, assume) else {
+                    break;
+                };
+                let local = plan.config.timezone.to_datetime(next);
+                let date = match &habit.schedule {
+                    Schedule::Pace { window, .. } => window.day_of(local),
+                    _ => local.date(),
+                };
+                if day != Some(date) {
+                    day = Some(date);
+                    assume.done = 0;
+                    assume.day = day;
+                }
+                assume.previous = Some(next);
+                all.push(Occurrence {
+                    habit: habit.id.clone(),
+                    at: next,
+                });
+                if matches!(habit.schedule, Schedule::Pace { .. }) {
+                    assume.done += 1;
+                }
+                at = next;
+            }
+        }
+        all.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.habit.cmp(&b.habit)));
+        all.truncate(count);
+        all
+    }
+
+    /// A habit's schedule in TOML, drawn from four numbers: `every`, `at`,
+    /// `cron` or `pace` (with a window that may pass midnight), on various
+    /// days.
+    fn arb_schedule((kind, a, b, c): (u8, u32, u32, u32)) -> String {
+        let days = ["daily", "weekdays", "weekends", r#"["mon", "thu", "sun"]"#][b as usize % 4];
+        let days = if days.starts_with('[') {
+            format!("days = {days}")
+        } else {
+            format!("days = \"{days}\"")
+        };
+        match kind % 4 {
+            0 => format!(
+                "every = \"{}\"\nbetween = \"{:02}:{:02}-{:02}:00\"\n{days}",
+                ["15m", "30m", "1h", "90m", "2h"][a as usize % 5],
+                6 + b % 4,
+                (c % 4) * 15,
+                18 + a % 6
+            ),
+            1 => format!(
+                "at = [\"{:02}:{:02}\", \"{:02}:30\"]\n{days}",
+                a % 12,
+                b % 60,
+                12 + c % 12
+            ),
+            2 => format!(
+                "cron = \"{} {},{} * * {}\"",
+                a % 60,
+                b % 12,
+                12 + c % 12,
+                ["*", "1-5", "0,6"][a as usize % 3]
+            ),
+            _ => {
+                let (window, minutes) = [
+                    ("09:00-21:00", 720),
+                    ("22:00-02:30", 270),
+                    ("00:00-23:59", 1439),
+                    ("06:15-08:45", 150),
+                ][b as usize % 4];
+                let gap = [5, 30, 120][c as usize % 3];
+                // As many as fit the window `min_gap` apart, or config refuses.
+                let goal = (1 + a % 9).min(minutes / gap);
+                format!("pace = \"{window}\"\nmin_gap = \"{gap}m\"\ngoal = {{ count = {goal} }}")
+            }
+        }
+    }
+
+    /// Planning state over habits `h0`..: day totals and rest days around
+    /// `after`, a snooze, a pause and earlier reminders, all drawn from
+    /// offsets.
+    #[allow(clippy::type_complexity)]
+    fn arb_state(
+        c: &Config,
+        after: Timestamp,
+        (totals, skipped, snooze, pause, reminded): (
+            Vec<(usize, i16, i64)>,
+            Vec<(usize, i16)>,
+            Option<(usize, i64, i64)>,
+            Option<(i64, Option<i64>)>,
+            Vec<(usize, i64)>,
+        ),
+    ) -> State {
+        let id = |i: usize| format!("h{}", i % c.habits.len());
+        let today = c.timezone.to_datetime(after).date();
+        let secs = |offset: i64| {
+            after
+                .checked_add(SignedDuration::from_secs(offset))
+                .unwrap()
+        };
+        let mut state = State::default();
+        for (habit, days, total) in totals {
+            let date = today.checked_add(jiff::Span::new().days(days)).unwrap();
+            state.totals.insert((id(habit), date), total);
+        }
+        for (habit, days) in skipped {
+            let date = today.checked_add(jiff::Span::new().days(days)).unwrap();
+            state.skipped.insert((id(habit), date));
+        }
+        if let Some((habit, from, length)) = snooze {
+            let snooze = Snooze {
+                from: secs(from),
+                until: secs(from + length),
+            };
+            state.snoozed.insert(id(habit), snooze);
+        }
+        state.pause = pause.map(|(from, length)| Pause {
+            from: secs(from),
+            until: length.map(|length| secs(from + length)),
+        });
+        for (habit, offset) in reminded {
+            state.reminded.note(&id(habit), secs(offset));
+        }
+        state
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_merge_lists_what_sorting_every_habit_s_reminders_did(
+            schedules in proptest::collection::vec(
+                (0u8..4, 0u32..1000, 0u32..1000, 0u32..1000), 1..8),
+            zone in 0usize..3,
+            // Four weeks of March 2026: both the US and the EU change clocks.
+            after in 0i64..28 * 86_400,
+            count in 0usize..40,
+            only in proptest::collection::vec(0usize..9, 0..3),
+            history in (
+                proptest::collection::vec((0usize..8, -1i16..3, -2i64..10), 0..6),
+                proptest::collection::vec((0usize..8, -1i16..3), 0..3),
+                proptest::option::of((0usize..8, -7200i64..7200, 1i64..20_000)),
+                proptest::option::of((-86_400i64..86_400, proptest::option::of(1i64..86_400))),
+                proptest::collection::vec((0usize..8, -86_400i64..3600), 0..4),
+            ),
+        ) {
+            let mut text = format!(
+                "[settings]\ntimezone = \"{}\"\n",
+                ["UTC", "Europe/Berlin", "America/New_York"][zone]
+            );
+            for (i, &schedule) in schedules.iter().enumerate() {
+                text += &format!("[habits.h{i}]\ntitle = \"H{i}\"\n{}\n", arb_schedule(schedule));
+            }
+            let c = parse_str(&text, Origin::Builtin)
+                .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let after = ts("2026-03-01T00:00:00Z")
+                .checked_add(SignedDuration::from_secs(after))
+                .unwrap();
+            // Sometimes an id that is not configured, which selects nothing.
+            let only: Vec<String> = only.iter().map(|i| format!("h{i}")).collect();
+            let state = arb_state(&c, after, history);
+            let plan = Plan::new(&c, &state);
+            proptest::prop_assert_eq!(
+                plan.upcoming(&only, after, count),
+                upcoming_by_sorting(&plan, &only, after, count),
+                "{}", text
+            );
+            // `check` and `status` ask for one habit's next alone.
+            for habit in &c.habits {
+                proptest::prop_assert_eq!(
+                    plan.next_of(habit, after),
+                    upcoming_by_sorting(&plan, std::slice::from_ref(&habit.id), after, 1)
+                        .first()
+                        .map(|o| o.at),
+                    "{}", text
+                );
+            }
+        }
     }
 }

@@ -127,10 +127,7 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
                 .get(&habit.id)
                 .filter(|s| s.until > now)
                 .map(|s| show(s.until)),
-            next: plan
-                .upcoming(std::slice::from_ref(&habit.id), now, 1)
-                .first()
-                .map(|o| show(o.at)),
+            next: plan.next_of(habit, now).map(show),
         })
         .collect();
     Status {

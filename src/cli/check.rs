@@ -37,10 +37,9 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
             .map(|n| format!(", {} a week", counted(n.into(), "day", "days")))
             .unwrap_or_default();
         let next = plan
-            .upcoming(std::slice::from_ref(&habit.id), now, 1)
-            .first()
-            .map(|o| {
-                o.at.to_zoned_datetime(config.timezone.clone())
+            .next_of(habit, now)
+            .map(|at| {
+                at.to_zoned_datetime(config.timezone.clone())
                     .strftime("%a %Y-%m-%d %H:%M:%S %:z")
                     .to_string()
             })

@@ -48,13 +48,16 @@ pub(super) fn next(explicit: Option<&Path>, args: &NextArgs) -> anyhow::Result<E
         None => Timestamp::now(),
     };
     let state = super::load_state(&config, Timestamp::now())?;
-    let occurrences = Plan::new(&config, &state).upcoming(&args.habits, from, args.count);
-    let entries: Vec<Entry<'_>> = occurrences
+    let listed: Vec<_> = Plan::new(&config, &state)
+        .reminders(&args.habits, from)
+        .take(args.count)
+        .collect();
+    let entries: Vec<Entry<'_>> = listed
         .iter()
-        .map(|o| Entry {
-            habit: &o.habit,
-            at: rfc3339(o.at, &config.timezone),
-            title: config.habit(&o.habit).map_or("", |h| h.title.as_str()),
+        .map(|&(habit, at)| Entry {
+            habit: &habit.id,
+            at: rfc3339(at, &config.timezone),
+            title: &habit.title,
         })
         .collect();
     let mut out = Out::stdout();
@@ -64,8 +67,8 @@ pub(super) fn next(explicit: Option<&Path>, args: &NextArgs) -> anyhow::Result<E
         return Ok(Exit::Success);
     }
     let width = entries.iter().map(|e| e.habit.len()).max().unwrap_or(0);
-    for (entry, occurrence) in entries.iter().zip(&occurrences) {
-        let local = occurrence.at.to_zoned_datetime(config.timezone.clone());
+    for (entry, &(_, at)) in entries.iter().zip(&listed) {
+        let local = at.to_zoned_datetime(config.timezone.clone());
         writeln!(
             out,
             "{}  {:width$}  {}",
