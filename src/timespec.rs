@@ -91,9 +91,77 @@ impl std::fmt::Display for HumanDuration {
 /// An instant as RFC 3339 with the offset `tz` has then, to the second:
 /// `2026-11-26T15:00:00+01:00`.
 pub fn rfc3339(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    at.to_zoned_datetime(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
+    let mut text = String::with_capacity(25);
+    push_rfc3339(&mut text, at, tz);
+    text
+}
+
+/// Appends [`rfc3339`]`(at, tz)` to `text`: for writing a great many
+/// without a `String` each.
+pub fn push_rfc3339(text: &mut String, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) {
+    // Digit by digit: `habitd log --csv` writes one per event, and with
+    // strftime (or `format!`) this was a third of a century's export. Years
+    // beyond four digits and offsets with seconds (local mean time before
+    // 1900) take the general path.
+    let offset = tz.to_offset(at);
+    let local = offset.to_datetime(at);
+    let (Ok(year), seconds) = (u16::try_from(local.year()), offset.seconds()) else {
+        return push_general(text, at, tz);
+    };
+    if year > 9999 || seconds % 60 != 0 {
+        return push_general(text, at, tz);
+    }
+    let minutes = seconds.unsigned_abs() / 60;
+    push_digits(text, year);
+    for (separator, n) in [
+        ('-', local.month()),
+        ('-', local.day()),
+        ('T', local.hour()),
+        (':', local.minute()),
+        (':', local.second()),
+    ] {
+        text.push(separator);
+        push_two(text, n.unsigned_abs().into());
+    }
+    text.push(if seconds < 0 { '-' } else { '+' });
+    push_two(text, minutes / 60);
+    text.push(':');
+    push_two(text, minutes % 60);
+}
+
+/// Appends `date` as `YYYY-MM-DD`, as its `Display` does, without going
+/// through a formatter: for writing a great many.
+pub fn push_date(text: &mut String, date: jiff::civil::Date) {
+    match u16::try_from(date.year()) {
+        Ok(year) if year <= 9999 => {
+            push_digits(text, year);
+            text.push('-');
+            push_two(text, date.month().unsigned_abs().into());
+            text.push('-');
+            push_two(text, date.day().unsigned_abs().into());
+        }
+        _ => text.push_str(&date.to_string()),
+    }
+}
+
+/// Appends `year`, at most 9999, as four digits.
+fn push_digits(text: &mut String, year: u16) {
+    push_two(text, u32::from(year) / 100);
+    push_two(text, u32::from(year) % 100);
+}
+
+/// Appends the last two digits of `n`.
+fn push_two(text: &mut String, n: u32) {
+    // Each below 10, so the casts keep them whole.
+    text.push(char::from(b'0' + (n / 10 % 10) as u8));
+    text.push(char::from(b'0' + (n % 10) as u8));
+}
+
+fn push_general(text: &mut String, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) {
+    use std::fmt::Write;
+    let zoned = at.to_zoned_datetime(tz.clone());
+    // Writing to a `String` cannot fail.
+    let _ = write!(text, "{}", zoned.strftime("%Y-%m-%dT%H:%M:%S%:z"));
 }
 
 /// Parses a duration made of whole-number parts with units `d`, `h`, `m`,
@@ -201,6 +269,57 @@ pub fn parse_window(text: &str) -> Result<Window, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_is_what_strftime_writes() {
+        let general = |at: jiff::Timestamp, tz: &jiff::tz::TimeZone| {
+            at.to_zoned_datetime(tz.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        };
+        let zones = [
+            "UTC",
+            "Europe/Berlin",
+            "America/St_Johns",
+            "Asia/Kathmandu",
+            "Pacific/Chatham",
+            "America/Los_Angeles",
+            // Local mean time, +00:19:32, until 1909.
+            "Europe/Amsterdam",
+        ];
+        for zone in zones {
+            let tz = jiff::tz::TimeZone::get(zone).unwrap();
+            // From before 1900 to after 2100, at odd hours and seconds,
+            // across daylight-saving switches.
+            let mut at = jiff::Timestamp::from_second(-2_500_000_000).unwrap();
+            let end = jiff::Timestamp::from_second(4_200_000_000).unwrap();
+            while at < end {
+                assert_eq!(rfc3339(at, &tz), general(at, &tz), "{zone} {at}");
+                at += jiff::SignedDuration::from_secs(86_400 * 7 + 3_671);
+            }
+            for at in [jiff::Timestamp::MIN, jiff::Timestamp::MAX] {
+                assert_eq!(rfc3339(at, &tz), general(at, &tz), "{zone} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn push_date_is_what_display_writes() {
+        let dates = [
+            jiff::civil::Date::MIN,
+            jiff::civil::date(-1, 12, 31),
+            jiff::civil::date(0, 1, 1),
+            jiff::civil::date(7, 3, 9),
+            jiff::civil::date(999, 10, 10),
+            jiff::civil::date(2024, 2, 29),
+            jiff::civil::Date::MAX,
+        ];
+        for date in dates {
+            let mut text = String::from("x");
+            push_date(&mut text, date);
+            assert_eq!(text, format!("x{date}"));
+        }
+    }
 
     #[test]
     fn durations_parse_in_all_units() {

@@ -410,6 +410,37 @@ id,at,date,habit,kind,amount,until,target,source
 }
 
 #[test]
+fn log_writes_rows_as_it_reads_them() {
+    // `log` used to read the whole history into memory before writing a
+    // row: a century of it took 330 MB. Now rows go out as they are read,
+    // so those before an unreadable event are out when the error comes.
+    let home = TestHome::new();
+    home.write_config(LOG_CONFIG);
+    fixed_history(&home);
+    let before = success(&home.habitd(None, &["log", "--csv"]));
+    let db = home.data_home().join("habitd").join("habitd.db");
+    let conn = rusqlite::Connection::open(&db).expect("opens");
+    conn.pragma_update(None, "ignore_check_constraints", true)
+        .expect("checks off");
+    conn.execute(
+        "INSERT INTO events (id, at_ms, date, habit, kind, source)
+         VALUES (9, 0, '2026-03-30', 'water', 'exploded', 'cli')",
+        [],
+    )
+    .expect("a row habitd never writes");
+    let out = home.habitd(None, &["log", "--csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), before);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "habitd: {}: event 9 cannot be read (unknown kind \"exploded\"); it was changed outside habitd, correct that row with sqlite3\n",
+            db.display()
+        )
+    );
+}
+
+#[test]
 fn log_escapes_user_text_on_the_terminal_and_keeps_it_in_csv() {
     let home = TestHome::new();
     home.write_config(LOG_CONFIG);
