@@ -37,9 +37,13 @@ minutes=${2:-3}
 cd "$(dirname "$0")/.."
 root=$PWD
 
-cargo build --release --example notification_counter --bin habitd
-bin=$root/target/release/habitd
-counter=$root/target/release/examples/notification_counter
+# Apart: built with an example, habitd would get the dev-dependencies'
+# features (tokio's multi-threaded runtime), which the shipped binary has not.
+cargo build --release --example notification_counter
+cargo build --release --bin habitd
+target=${CARGO_TARGET_DIR:-$root/target}
+bin=$target/release/habitd
+counter=$target/release/examples/notification_counter
 clk_tck=$(getconf CLK_TCK)
 revision=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 
