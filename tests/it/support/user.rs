@@ -92,10 +92,20 @@ impl TestHome {
             }
             copy
         };
-        self.run_to_end(
-            self.wrapped_command(&as_nobody(), &binary, None, args),
-            args,
-        )
+        // Another test thread may fork while the copy is still open for
+        // writing; its child holds that descriptor until it execs, and an
+        // exec of the copy meanwhile fails with ETXTBSY. That passes.
+        for _ in 0..50 {
+            let out = self.run_to_end(
+                self.wrapped_command(&as_nobody(), &binary, None, args),
+                args,
+            );
+            if !String::from_utf8_lossy(&out.stderr).contains("Text file busy") {
+                return out;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("{} stayed busy (ETXTBSY) for a second", binary.display());
     }
 
     /// Run `sh` `setup` (e.g. a `mount`) in a private mount namespace, then each of `commands`
