@@ -1031,10 +1031,17 @@ fn unpack_month(month: &str, days: &str, into: &mut Vec<(Date, i64)>) -> Option<
     into.clear();
     let (year, month) = month.split_once('-')?;
     let (year, month) = (year.parse().ok()?, month.parse().ok()?);
-    for day in days.split(',') {
-        let (day, total) = day.split_once(':')?;
-        let date = Date::new(year, month, day.parse().ok()?).ok()?;
-        into.push((date, total.parse().ok()?));
+    // Taken apart byte by byte: a century of one habit is 36,500 days, and
+    // searching for the `:` in each took more time than the rest of
+    // `streaks` together.
+    for day in days.as_bytes().split(|&byte| byte == b',') {
+        let [tens @ b'0'..=b'3', ones @ b'0'..=b'9', b':', total @ ..] = day else {
+            return None;
+        };
+        // Two digits, 39 at most: the cast keeps them whole.
+        let day = ((tens - b'0') * 10 + (ones - b'0')) as i8;
+        let total = std::str::from_utf8(total).ok()?.parse().ok()?;
+        into.push((Date::new(year, month, day).ok()?, total));
     }
     // SQLite promises no order within group_concat (its ORDER BY needs 3.44
     // and more); the days come in order all the same, so this costs a look.
@@ -1899,6 +1906,35 @@ mod tests {
                 .map(|t| (t.0.clone(), date(&t.1), t.2))
                 .collect();
             prop_assert_eq!(since, expected);
+        }
+    }
+
+    #[test]
+    fn month_rows_are_read_or_refused_whole() {
+        let mut days = Vec::new();
+        let read = |month: &str, text: &str, days: &mut Vec<(Date, i64)>| {
+            unpack_month(month, text, days).map(|()| days.clone())
+        };
+        assert_eq!(
+            read("2024-02", "29:-3,01:0,10:9223372036854775807", &mut days),
+            Some(vec![
+                (date("2024-02-01"), 0),
+                (date("2024-02-10"), i64::MAX),
+                (date("2024-02-29"), -3),
+            ])
+        );
+        for (month, text) in [
+            ("2023-02", "29:1"),
+            ("2024-02", "1:1"),
+            ("2024-02", "01:"),
+            ("2024-02", "01:1,"),
+            ("2024-02", "01;1"),
+            ("2024-02", "01:1x"),
+            ("2024-13", "01:1"),
+            ("202402", "01:1"),
+            ("2024-02", ""),
+        ] {
+            assert_eq!(read(month, text, &mut days), None, "{month} {text:?}");
         }
     }
 
