@@ -105,56 +105,60 @@ pub fn push_rfc3339(text: &mut String, at: jiff::Timestamp, tz: &jiff::tz::TimeZ
     // 1900) take the general path.
     let offset = tz.to_offset(at);
     let local = offset.to_datetime(at);
-    let (Ok(year), seconds) = (u16::try_from(local.year()), offset.seconds()) else {
-        return push_general(text, at, tz);
-    };
-    if year > 9999 || seconds % 60 != 0 {
+    let seconds = offset.seconds();
+    let mut text_of = *b"0000-00-00T00:00:00+00:00";
+    if seconds % 60 != 0 || !fill_date(&mut text_of, local.date()) {
         return push_general(text, at, tz);
     }
     let minutes = seconds.unsigned_abs() / 60;
-    push_digits(text, year);
-    for (separator, n) in [
-        ('-', local.month()),
-        ('-', local.day()),
-        ('T', local.hour()),
-        (':', local.minute()),
-        (':', local.second()),
+    for (place, n) in [
+        (11, local.hour().unsigned_abs().into()),
+        (14, local.minute().unsigned_abs().into()),
+        (17, local.second().unsigned_abs().into()),
+        (20, minutes / 60),
+        (23, minutes % 60),
     ] {
-        text.push(separator);
-        push_two(text, n.unsigned_abs().into());
+        put_two(&mut text_of[place..], n);
     }
-    text.push(if seconds < 0 { '-' } else { '+' });
-    push_two(text, minutes / 60);
-    text.push(':');
-    push_two(text, minutes % 60);
+    if seconds < 0 {
+        text_of[19] = b'-';
+    }
+    push_ascii(text, &text_of);
 }
 
 /// Appends `date` as `YYYY-MM-DD`, as its `Display` does, without going
 /// through a formatter: for writing a great many.
 pub fn push_date(text: &mut String, date: jiff::civil::Date) {
-    match u16::try_from(date.year()) {
-        Ok(year) if year <= 9999 => {
-            push_digits(text, year);
-            text.push('-');
-            push_two(text, date.month().unsigned_abs().into());
-            text.push('-');
-            push_two(text, date.day().unsigned_abs().into());
-        }
-        _ => text.push_str(&date.to_string()),
+    let mut text_of = *b"0000-00-00";
+    if fill_date(&mut text_of, date) {
+        push_ascii(text, &text_of);
+    } else {
+        text.push_str(&date.to_string());
     }
 }
 
-/// Appends `year`, at most 9999, as four digits.
-fn push_digits(text: &mut String, year: u16) {
-    push_two(text, u32::from(year) / 100);
-    push_two(text, u32::from(year) % 100);
+/// Writes `date` over the `0000-00-00` that `into` starts with; `false`
+/// (and nothing written) for a year outside 0..=9999.
+fn fill_date(into: &mut [u8], date: jiff::civil::Date) -> bool {
+    let Ok(year @ 0..=9999) = u16::try_from(date.year()) else {
+        return false;
+    };
+    put_two(into, (year / 100).into());
+    put_two(&mut into[2..], (year % 100).into());
+    put_two(&mut into[5..], date.month().unsigned_abs().into());
+    put_two(&mut into[8..], date.day().unsigned_abs().into());
+    true
 }
 
-/// Appends the last two digits of `n`.
-fn push_two(text: &mut String, n: u32) {
+/// Writes the last two digits of `n` over the first two bytes of `into`.
+fn put_two(into: &mut [u8], n: u32) {
     // Each below 10, so the casts keep them whole.
-    text.push(char::from(b'0' + (n / 10 % 10) as u8));
-    text.push(char::from(b'0' + (n % 10) as u8));
+    into[0] = b'0' + (n / 10 % 10) as u8;
+    into[1] = b'0' + (n % 10) as u8;
+}
+
+fn push_ascii(text: &mut String, bytes: &[u8]) {
+    text.push_str(std::str::from_utf8(bytes).expect("only digits and separators are written"));
 }
 
 fn push_general(text: &mut String, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) {

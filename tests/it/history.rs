@@ -168,6 +168,40 @@ fn a_store_from_a_newer_habitd_is_refused_with_its_path() {
     );
 }
 
+#[test]
+fn the_history_stays_open_to_the_system_sqlite3() {
+    // Messages say to correct a row with sqlite3. Its totals were once
+    // kept with group_concat(… ORDER BY …), which SQLite before 3.44 (Debian
+    // 12 has 3.40) cannot parse: "malformed database schema", for every
+    // query. Here the system's SQLite writes, and its triggers keep count.
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    run(&home, &["done", "water", "3"]);
+    let db = home.data_home().join("habitd").join("habitd.db");
+    let script = "import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+(date,) = c.execute('SELECT date FROM events WHERE id = 1').fetchone()
+c.execute(\"INSERT INTO events (at_ms, date, habit, kind, amount, source) VALUES (0, ?, 'water', 'done', 2, 'cli')\", (date,))
+c.execute(\"INSERT INTO events (at_ms, date, habit, kind, amount, target, source) VALUES (0, ?, 'water', 'undone', 3, 1, 'cli')\", (date,))
+c.commit()
+(days,) = c.execute(\"SELECT days FROM month_totals WHERE habit = 'water'\").fetchone()
+print(days == date[8:] + ':2', sqlite3.sqlite_version, days)";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&db)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("True "), "{said}");
+    let log = run(&home, &["log", "water", "--csv"]);
+    assert_eq!(log.lines().count(), 4, "{log}");
+}
+
 /// Streaks as the CLI reports them for a history written with `done --at`.
 fn streak(home: &TestHome, habit: &str) -> (u64, u64) {
     let entries = json(home, &["streaks", habit, "--json"]);
