@@ -24,6 +24,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::mpsc;
 
@@ -41,8 +42,14 @@ const STOP_WAIT: Duration = Duration::from_secs(30);
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let habits: usize = args.next().map_or(Ok(100), |a| a.parse())?;
-    let hours: i64 = args.next().map_or(Ok(48), |a| a.parse())?;
+    let habits: usize = args
+        .next()
+        .map_or(Ok(100), |a| a.parse())
+        .context("HABITS: expected a number of habits, e.g. 100")?;
+    let hours: i64 = args
+        .next()
+        .map_or(Ok(48), |a| a.parse())
+        .context("HOURS: expected a number of hours to simulate, e.g. 48")?;
     let config = parse_str(&config_text(habits), Origin::Builtin)?;
     let dir = tempfile::tempdir()?;
     let (answers, mut answered) = mpsc::unbounded_channel();
