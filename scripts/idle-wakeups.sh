@@ -4,7 +4,10 @@
 # real notification server (dunst under Xvfb), plus its threads and RSS.
 # Then it writes 50 files next to the config (new ones and rewrites) and
 # measures the wake-ups that cost, and a second idle window after it (a
-# watch that loops on unrelated files shows up there).
+# watch that loops on unrelated files shows up there). Memory is read from
+# /proc/PID/smaps_rollup after the first idle window: RSS, PSS (RSS with
+# shared pages divided among their sharers), private dirty (the memory that
+# is the daemon's alone: heap, stacks, written data) and private clean.
 #
 #   scripts/idle-wakeups.sh [SECONDS] [file|builtin]
 #
@@ -14,13 +17,16 @@
 # and the files are written into ~/.config.
 #
 # Needs: dbus-daemon, dunst, Xvfb (apt-get install dunst xvfb). Uses the
-# release binary (cargo build --release).
+# release binary (cargo build --release), or HABITD_BIN if set.
 set -euo pipefail
 window=${1:-60}
 mode=${2:-file}
 cd "$(dirname "$0")/.."
-bin=${CARGO_TARGET_DIR:-$PWD/target}/release/habitd
+bin=${HABITD_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/habitd}
 [ -x "$bin" ] || cargo build --release
+# A binary just built is still dirty in the page cache, and its pages would
+# count as the daemon's private dirty memory.
+sync "$bin"
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -69,6 +75,8 @@ sleep "$window"
 idle=$(($(switches) - before))
 threads=$(ls /proc/"$pid"/task | wc -l)
 rss=$(awk '/VmRSS/ {print $2, $3}' /proc/"$pid"/status)
+memory=$(awk '/^(Rss|Pss|Private_Dirty|Private_Clean):/ {printf "%s%s %s kB", sep, $1, $2; sep = "  "}' \
+  /proc/"$pid"/smaps_rollup)
 
 before=$(switches)
 for i in $(seq 50); do
@@ -83,6 +91,7 @@ sleep "$window"
 after=$(($(switches) - before))
 
 echo "mode: $mode  threads: $threads  RSS: $rss"
+echo "smaps_rollup: $memory"
 echo "context switches (all threads), idle:                 $idle in ${window}s"
 echo "context switches while writing 50 unrelated files:    $touching"
 echo "context switches, idle again after those writes:      $after in ${window}s"

@@ -630,6 +630,30 @@ impl Store {
             .map_err(|e| sqlite_error(&self.path, e))
     }
 
+    /// Caps SQLite's page cache for this connection at `kib` KiB (the default
+    /// is 2 MiB). For a connection kept open all day: its cache would grow
+    /// with the history up to the cap and stay resident.
+    pub fn set_cache_size(&self, kib: u32) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "cache_size", -i64::from(kib))
+            .map_err(|e| sqlite_error(&self.path, e))
+    }
+
+    /// The page cache's cap in KiB (`PRAGMA cache_size` given in pages is
+    /// converted at the page size).
+    #[cfg(test)]
+    pub(crate) fn cache_size_kib(&self) -> i64 {
+        let size: i64 = self
+            .conn
+            .pragma_query_value(None, "cache_size", |row| row.get(0))
+            .unwrap();
+        let page: i64 = self
+            .conn
+            .pragma_query_value(None, "page_size", |row| row.get(0))
+            .unwrap();
+        if size < 0 { -size } else { size * page / 1024 }
+    }
+
     /// The file a writer other than the daemon touches after writing, so a
     /// running daemon (watching only that file) reads the history again —
     /// its own writes never wake it.
@@ -2760,6 +2784,15 @@ mod tests {
         let error = store.append_all(&batch).unwrap_err();
         assert!(matches!(error, StoreError::Full { .. }), "{error:?}");
         assert_eq!(store.events(None, None).unwrap(), []);
+    }
+
+    #[test]
+    fn the_page_cache_can_be_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("habitd.db")).unwrap();
+        assert_eq!(store.cache_size_kib(), 2000, "SQLite's default");
+        store.set_cache_size(128).unwrap();
+        assert_eq!(store.cache_size_kib(), 128);
     }
 
     #[test]
