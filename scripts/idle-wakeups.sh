@@ -19,7 +19,7 @@ set -euo pipefail
 window=${1:-60}
 mode=${2:-file}
 cd "$(dirname "$0")/.."
-bin=target/release/habitd
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/habitd
 [ -x "$bin" ] || cargo build --release
 work=$(mktemp -d)
 pids=()

@@ -38,8 +38,9 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 cargo build --release --example notification_counter --bin habitd
-bin=$root/target/release/habitd
-counter=$root/target/release/examples/notification_counter
+target=${CARGO_TARGET_DIR:-$root/target}
+bin=$target/release/habitd
+counter=$target/release/examples/notification_counter
 clk_tck=$(getconf CLK_TCK)
 revision=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 
