@@ -37,7 +37,10 @@ minutes=${2:-3}
 cd "$(dirname "$0")/.."
 root=$PWD
 
-cargo build --release --example notification_counter --bin habitd
+# Apart: built with an example, habitd would get the dev-dependencies'
+# features (tokio's multi-threaded runtime), which the shipped binary has not.
+cargo build --release --example notification_counter
+cargo build --release --bin habitd
 target=${CARGO_TARGET_DIR:-$root/target}
 bin=$target/release/habitd
 counter=$target/release/examples/notification_counter
