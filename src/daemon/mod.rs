@@ -401,9 +401,29 @@ impl Shell<'_> {
 fn watch_config(explicit: Option<&Path>) -> Option<FileWatch> {
     let path = match config::locate(explicit) {
         Origin::File(path) => path,
-        Origin::Builtin => config::default_path()?,
+        Origin::Builtin => {
+            let path = config::default_path()?;
+            make_config_dir(&path);
+            path
+        }
     };
     watch_file(&path)
+}
+
+/// Makes the directory a config file will be created in. A missing file is
+/// awaited in its nearest existing directory, and every other program's file
+/// created in `~/.config` would wake the daemon; in `habitd/` only habitd's
+/// own files are. Private, as the XDG spec asks of directories it makes.
+fn make_config_dir(config: &Path) {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = config.parent() else { return };
+    if let Err(e) = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+    {
+        debug!("cannot create {}: {e}", dir.display());
+    }
 }
 
 /// Watches the marker other writers of the history touch (see

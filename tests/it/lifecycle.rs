@@ -213,6 +213,25 @@ async fn a_config_moved_away_keeps_its_last_good_version() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_saved_after_a_start_without_one_is_loaded() {
+    use std::os::unix::fs::PermissionsExt;
+    let bus = DbusSession::start();
+    let home = TestHome::new();
+    let mut daemon = started(bus.address(), &home, &[]);
+    // The daemon waits in its own directory, not in ~/.config, where every
+    // other program's files would wake it.
+    let dir = std::fs::metadata(home.config_dir()).expect("habitd/ is made at start");
+    assert_eq!(dir.permissions().mode() & 0o777, 0o700);
+    let temp = home.config_dir().join(".config.toml.swp");
+    std::fs::write(&temp, config("every = \"1h\"")).unwrap();
+    std::fs::rename(&temp, home.config_dir().join("config.toml")).unwrap();
+    daemon
+        .wait_for_log("reloaded 1 habit ", WAIT)
+        .expect("the new config is loaded");
+    daemon.terminate(WAIT).expect("habitd stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_symlinked_config_is_reloaded_when_its_target_is_saved() {
     let bus = DbusSession::start();
     let home = TestHome::new();
