@@ -13,8 +13,8 @@
 #
 # `file` (default): habitd runs with a config file, and the files are
 # written in its directory. `builtin`: no config file and no
-# ~/.config/habitd/, so habitd watches ~/.config for the directory to appear,
-# and the files are written into ~/.config.
+# ~/.config/habitd/ (habitd makes the directory and waits in it for a
+# config), and the files are written into ~/.config.
 #
 # Needs: dbus-daemon, dunst, Xvfb (apt-get install dunst xvfb). Uses the
 # release binary (cargo build --release), or HABITD_BIN if set.
