@@ -21,3 +21,10 @@ pub fn config_home() -> Option<PathBuf> {
 pub fn data_home() -> Option<PathBuf> {
     xdg("XDG_DATA_HOME", ".local/share")
 }
+
+/// `$XDG_RUNTIME_DIR`, which has no default.
+pub fn runtime_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+}

@@ -71,11 +71,23 @@ fn with_buttons(n: &mut Notification, habit: &Habit) {
         .action(Action::Skip.key(), "Skip today");
 }
 
-/// The notification for `habit`: a reminder (with the body and
-/// today's progress for count goals) and the Done / Snooze / Skip today
-/// buttons, or — once a unit is logged from it — the progress
-/// (`💧 3/8 glasses today`), with the buttons again until the goal is met.
-pub fn notification(habit: &Habit, content: &Content) -> Notification {
+/// What a reminder says, before any markup: the same words on the desktop
+/// and on a terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    /// The first line.
+    pub summary: String,
+    /// The rest, perhaps several lines, perhaps empty.
+    pub body: String,
+    /// Whether it is answered (Done / Snooze / Skip today): not once the
+    /// day's goal is met.
+    pub answerable: bool,
+}
+
+/// What `habit`'s notification says: a reminder (with the body and today's
+/// progress for count goals), or — once a unit is logged from it — the
+/// progress (`💧 3/8 glasses today`), answerable until the goal is met.
+pub fn text(habit: &Habit, content: &Content) -> Text {
     match content {
         Content::Reminder(progress) => {
             let progress = progress.as_ref().map(|p| format!("{p} today"));
@@ -85,9 +97,11 @@ pub fn notification(habit: &Habit, content: &Content) -> Notification {
                 (None, Some(progress)) => progress,
                 (None, None) => String::new(),
             };
-            let mut n = base(habit, &habit.title, &body);
-            with_buttons(&mut n, habit);
-            n
+            Text {
+                summary: habit.title.clone(),
+                body,
+                answerable: true,
+            }
         }
         Content::Progress(progress) => {
             let summary = match &habit.emoji {
@@ -95,14 +109,41 @@ pub fn notification(habit: &Habit, content: &Content) -> Notification {
                 None => format!("{}: {progress} today", habit.title),
             };
             let met = progress.met();
-            let body = if met { "Goal met for today." } else { "" };
-            let mut n = base(habit, &summary, body);
-            if !met {
-                with_buttons(&mut n, habit);
+            Text {
+                summary,
+                body: if met { "Goal met for today." } else { "" }.to_string(),
+                answerable: !met,
             }
-            n
         }
     }
+}
+
+/// The notification for `habit` (see [`text`]), with the Done / Snooze /
+/// Skip today buttons while it is answerable.
+pub fn notification(habit: &Habit, content: &Content) -> Notification {
+    let text = text(habit, content);
+    let mut n = base(habit, &text.summary, &text.body);
+    if text.answerable {
+        with_buttons(&mut n, habit);
+    }
+    n
+}
+
+/// The reminder as one line for a terminal (`habitd run --terminal`):
+/// `clock`, the summary, the body's lines, and the command that answers it.
+/// Control characters from the config are escaped, so the line stays one
+/// line and cannot move the cursor.
+pub fn terminal_line(habit: &Habit, content: &Content, clock: &str) -> String {
+    let text = text(habit, content);
+    let mut line = format!("{clock} {}", text.summary);
+    for part in text.body.lines().filter(|l| !l.trim().is_empty()) {
+        line.push_str(" — ");
+        line.push_str(part.trim());
+    }
+    if text.answerable {
+        line.push_str(&format!("  (habitd done {})", habit.id));
+    }
+    crate::quote::escape(&line).into_owned()
 }
 
 const SERVER: &str = "org.freedesktop.Notifications";
@@ -222,5 +263,53 @@ mod tests {
             "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;"
         );
         assert_eq!(escape_markup("plain"), "plain");
+    }
+
+    fn config() -> crate::config::Config {
+        let text = r#"
+[settings]
+timezone = "UTC"
+
+[habits.water]
+title = "Drink a glass"
+emoji = "💧"
+body = "Line one.\n\nLine\u001b[2J two."
+at = "12:00"
+goal = { count = 8, unit = "glasses" }
+"#;
+        crate::config::parse_str(text, crate::config::Origin::Builtin).unwrap()
+    }
+
+    fn progress(done: i64) -> crate::status::Progress {
+        crate::status::Progress {
+            done,
+            goal: 8,
+            unit: "glasses".to_string(),
+        }
+    }
+
+    #[test]
+    fn a_terminal_line_is_one_line_with_its_time_and_its_answer() {
+        let config = config();
+        let water = config.habit("water").unwrap();
+        let line = terminal_line(water, &Content::Reminder(Some(progress(3))), "15:00");
+        assert_eq!(
+            line,
+            "15:00 Drink a glass — Line one. — Line\\u{1b}[2J two. — 3/8 glasses today  (habitd done water)"
+        );
+        let met = terminal_line(water, &Content::Progress(progress(8)), "15:01");
+        assert_eq!(met, "15:01 💧 8/8 glasses today — Goal met for today.");
+    }
+
+    #[test]
+    fn the_desktop_and_the_terminal_say_the_same_words() {
+        let config = config();
+        let water = config.habit("water").unwrap();
+        let content = Content::Reminder(Some(progress(3)));
+        let n = notification(water, &content);
+        let text = text(water, &content);
+        assert_eq!(n.summary, text.summary);
+        assert_eq!(n.body, escape_markup(&text.body));
+        assert_eq!(n.actions.len(), 6, "three buttons, key and label each");
     }
 }

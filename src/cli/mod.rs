@@ -50,7 +50,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon: show each habit's reminders on schedule.
-    Run,
+    Run(run::RunArgs),
     /// Validate the config and print each habit's schedule in words.
     Check,
     /// Show the next reminders, as the daemon would show them.
@@ -116,7 +116,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let config = cli.config.as_deref();
     let paint = style::Paint::new(cli.color);
     let outcome = match cli.command {
-        Command::Run => run::run(cli.config),
+        Command::Run(args) => run::run(cli.config, &args),
         Command::Check => check::check(config),
         Command::Next(args) => next::next(config, &args),
         Command::Done(args) => record::send(config, args.request()),

@@ -14,3 +14,4 @@ mod lifecycle;
 mod output;
 mod pipes;
 mod support;
+mod terminal;
