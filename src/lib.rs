@@ -12,9 +12,10 @@
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
 //!   file watches, the history thread, the instance lock), [`store`]
 //!   (SQLite), [`notify`] (desktop notifications), [`control`] (D-Bus), [`cli`]
-//!   (subcommands and all rendering).
+//!   (subcommands and all rendering), [`atomic`] (files replaced whole).
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod calendar;
 pub mod cli;
 pub mod command;

@@ -3,7 +3,9 @@
 //! codes.
 
 mod check;
+mod edit;
 mod heatmap;
+mod init;
 mod log;
 mod next;
 mod out;
@@ -53,6 +55,10 @@ pub enum Command {
     Run(run::RunArgs),
     /// Validate the config and print each habit's schedule in words.
     Check,
+    /// Write the commented example config to ~/.config/habitd/config.toml.
+    Init(init::InitArgs),
+    /// Edit the config in $VISUAL or $EDITOR; it is checked before it is saved.
+    Edit,
     /// Show the next reminders, as the daemon would show them.
     Next(next::NextArgs),
     /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
@@ -118,6 +124,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let outcome = match cli.command {
         Command::Run(args) => run::run(cli.config, &args),
         Command::Check => check::check(config),
+        Command::Init(args) => init::init(config, &args),
+        Command::Edit => edit::edit(config),
         Command::Next(args) => next::next(config, &args),
         Command::Done(args) => record::send(config, args.request()),
         Command::Undo(args) => record::send(config, args.request()),
@@ -133,6 +141,23 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Err(error) if error.is::<out::StdoutClosed>() => Ok(Exit::Success),
         outcome => outcome,
     }
+}
+
+/// Writes config errors bare, one per line, so editors and terminals can
+/// jump to each file:line:column, then how many there are. Control
+/// characters (from keys or paths) are escaped, so each stays one line.
+pub fn write_config_errors(
+    out: &mut impl std::io::Write,
+    errors: &config::ConfigErrors,
+) -> std::io::Result<()> {
+    let (shown, more) = errors.shown();
+    for each in shown {
+        writeln!(out, "{}", crate::quote::escape(&each.to_string()))?;
+    }
+    if let Some(line) = config::ConfigErrors::more_line(more) {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out, "habitd: {} error(s) in the config", errors.0.len())
 }
 
 /// Loads the config the user asked for, or the default one.

@@ -567,13 +567,8 @@ fn watch_config(explicit: Option<&Path>) -> Option<FileWatch> {
 /// created in `~/.config` would wake the daemon; in `habitd/` only habitd's
 /// own files are. Private, as the XDG spec asks of directories it makes.
 fn make_config_dir(config: &Path) {
-    use std::os::unix::fs::DirBuilderExt;
     let Some(dir) = config.parent() else { return };
-    if let Err(e) = std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-    {
+    if let Err(e) = crate::atomic::make_dir(dir) {
         debug!("cannot create {}: {e}", dir.display());
     }
 }

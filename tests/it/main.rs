@@ -7,6 +7,7 @@ mod commands;
 mod config_check;
 mod daemon;
 mod faults;
+mod first_run;
 mod fuzz;
 mod harness;
 mod history;
