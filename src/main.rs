@@ -11,6 +11,7 @@ use habitd::config::LoadError;
 use habitd::quote::escape;
 
 fn main() -> ExitCode {
+    cli::complete::answer_if_asked();
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     match cli::dispatch(cli) {

@@ -3,6 +3,7 @@
 //! codes.
 
 mod check;
+pub mod complete;
 mod edit;
 mod heatmap;
 mod init;
@@ -59,6 +60,10 @@ pub enum Command {
     Init(init::InitArgs),
     /// Edit the config in $VISUAL or $EDITOR; it is checked before it is saved.
     Edit,
+    /// Print the completion script for a shell: `source <(habitd completions bash)`.
+    Completions(complete::CompletionsArgs),
+    /// Print the man page (roff): `habitd man | man -l -`.
+    Man(complete::ManArgs),
     /// Show the next reminders, as the daemon would show them.
     Next(next::NextArgs),
     /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
@@ -126,6 +131,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check => check::check(config),
         Command::Init(args) => init::init(config, &args),
         Command::Edit => edit::edit(config),
+        Command::Completions(args) => complete::completions(&args),
+        Command::Man(args) => complete::man(&args),
         Command::Next(args) => next::next(config, &args),
         Command::Done(args) => record::send(config, args.request()),
         Command::Undo(args) => record::send(config, args.request()),

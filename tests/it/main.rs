@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod completions;
 mod config_check;
 mod daemon;
 mod faults;
