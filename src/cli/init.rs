@@ -73,6 +73,10 @@ pub(super) fn init(explicit: Option<&Path>, args: &InitArgs) -> anyhow::Result<E
             format!("habitd{flag} run --terminal"),
             "try the reminders on this terminal",
         ),
+        (
+            "habitd service install".to_string(),
+            "run habitd with your desktop session",
+        ),
     ];
     let mut out = std::io::stdout().lock();
     let written = print_next(&mut out, &shown, &next);

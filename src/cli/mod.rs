@@ -12,6 +12,7 @@ mod next;
 mod out;
 mod record;
 mod run;
+mod service;
 mod status;
 mod streaks;
 pub mod style;
@@ -64,6 +65,8 @@ pub enum Command {
     Completions(complete::CompletionsArgs),
     /// Print the man page (roff): `habitd man | man -l -`.
     Man(complete::ManArgs),
+    /// Install or remove the systemd user service: `habitd service install`.
+    Service(service::ServiceArgs),
     /// Show the next reminders, as the daemon would show them.
     Next(next::NextArgs),
     /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
@@ -133,6 +136,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Edit => edit::edit(config),
         Command::Completions(args) => complete::completions(&args),
         Command::Man(args) => complete::man(&args),
+        Command::Service(args) => service::service(&args),
         Command::Next(args) => next::next(config, &args),
         Command::Done(args) => record::send(config, args.request()),
         Command::Undo(args) => record::send(config, args.request()),

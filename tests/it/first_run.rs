@@ -88,7 +88,12 @@ fn init_writes_the_example_privately_and_only_over_a_config_with_force() {
     assert_eq!(mode(&path), 0o600);
     let said = text(&out.stdout);
     assert!(said.contains(&path.display().to_string()), "{said}");
-    for next in ["habitd edit", "habitd check", "habitd run --terminal"] {
+    for next in [
+        "habitd edit",
+        "habitd check",
+        "habitd run --terminal",
+        "habitd service install",
+    ] {
         assert!(said.contains(next), "{next:?} missing from:\n{said}");
     }
     assert_eq!(names(&home.config_dir()), ["config.toml"]);

@@ -15,5 +15,6 @@ mod history;
 mod lifecycle;
 mod output;
 mod pipes;
+mod service;
 mod support;
 mod terminal;
