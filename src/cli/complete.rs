@@ -9,6 +9,7 @@
 //! are never stale after `habitd edit`, one definition serves bash, zsh and
 //! fish, and no generated script is patched by hand.
 
+use anyhow::Context;
 use clap::{CommandFactory, ValueEnum};
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{CompleteEnv, Shells};
@@ -92,11 +93,25 @@ pub(super) fn completions(args: &CompletionsArgs) -> anyhow::Result<Exit> {
 pub struct ManArgs {
     /// The page of this subcommand (habitd-SUBCOMMAND(1)) instead of
     /// habitd(1), which lists them.
+    #[arg(conflicts_with = "dir")]
     pub subcommand: Option<String>,
+    /// Write every page (habitd.1, habitd-done.1, …) into this directory
+    /// instead, as packages install them.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 pub(super) fn man(args: &ManArgs) -> anyhow::Result<Exit> {
-    let top = Cli::command();
+    if let Some(dir) = &args.dir {
+        clap_mangen::generate_to(Cli::command(), dir)
+            .with_context(|| format!("cannot write the man pages to {}", dir.display()))?;
+        return Ok(Exit::Success);
+    }
+    // Built, as clap_mangen::generate_to builds it: subcommands then carry
+    // the global options, the name habitd(1) refers to them by
+    // (habitd-done) and the command as typed (habitd done).
+    let mut top = Cli::command().disable_help_subcommand(true);
+    top.build();
     let page = match &args.subcommand {
         None => top,
         Some(name) => {
@@ -109,12 +124,7 @@ pub(super) fn man(args: &ManArgs) -> anyhow::Result<Exit> {
                 ))
                 .into());
             };
-            // The page's name is the one habitd(1) refers to; its synopsis
-            // shows the command as typed.
             sub.clone()
-                .display_name(format!("habitd-{}", sub.get_name()))
-                .bin_name(format!("habitd {}", sub.get_name()))
-                .version(env!("CARGO_PKG_VERSION"))
         }
     };
     let mut roff = Vec::new();

@@ -5,7 +5,7 @@
 //! to the terminal as it is; when it is missing or fails, the message says
 //! what was done and what is left to do by hand.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context;
@@ -39,6 +39,12 @@ pub enum Action {
     },
     /// Disable and stop the user unit, and remove it.
     Uninstall,
+    /// Print the unit `install` writes (packages use `--exec /usr/bin/habitd`).
+    Unit {
+        /// The habitd the unit starts (default: this one).
+        #[arg(long, value_name = "PATH")]
+        exec: Option<PathBuf>,
+    },
 }
 
 pub(super) fn service(args: &ServiceArgs) -> anyhow::Result<Exit> {
@@ -48,14 +54,31 @@ pub(super) fn service(args: &ServiceArgs) -> anyhow::Result<Exit> {
             anyhow::anyhow!("cannot find the config directory: set HOME or XDG_CONFIG_HOME")
         })?;
     let path = dir.join(UNIT);
-    match args.action {
-        Action::Install { force } => install(&dir, &path, force),
+    match &args.action {
+        Action::Install { force } => install(&dir, &path, *force),
         Action::Uninstall => uninstall(&path),
+        Action::Unit { exec } => {
+            let exe = match exec {
+                Some(path) if path.is_absolute() => path.clone(),
+                Some(path) => {
+                    return Err(UsageError(format!(
+                        "--exec wants an absolute path, such as /usr/bin/habitd, not {}",
+                        escape(&path.display().to_string())
+                    ))
+                    .into());
+                }
+                None => own_path()?,
+            };
+            let mut out = super::out::Out::stdout();
+            out.write_str(&unit_for(&exe)?)?;
+            out.finish()?;
+            Ok(Exit::Success)
+        }
     }
 }
 
 fn install(dir: &Path, path: &Path, force: bool) -> anyhow::Result<Exit> {
-    let exe = std::env::current_exe().context("cannot find this habitd's own path")?;
+    let exe = own_path()?;
     let unit = unit_for(&exe)?;
     let shown = escape(&path.display().to_string()).into_owned();
     match std::fs::read_to_string(path) {
@@ -109,6 +132,10 @@ fn uninstall(path: &Path) -> anyhow::Result<Exit> {
         );
     }
     Ok(Exit::Success)
+}
+
+fn own_path() -> anyhow::Result<PathBuf> {
+    std::env::current_exe().context("cannot find this habitd's own path")
 }
 
 /// The shipped unit, starting `exe` instead of `~/.cargo/bin/habitd`.

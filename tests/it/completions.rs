@@ -127,4 +127,19 @@ fn the_man_pages_are_roff_for_habitd_and_each_subcommand() {
     }
     let wrong = output_of(command(&home, &["man", "nope"]));
     assert_eq!(wrong.status.code(), Some(2));
+
+    let dir = home.path().join("man1");
+    std::fs::create_dir(&dir).unwrap();
+    let dir_arg = dir.to_str().unwrap();
+    let out = output_of(command(&home, &["man", "--dir", dir_arg]));
+    assert!(out.status.success(), "{out:?}");
+    for file in ["habitd.1", "habitd-done.1", "habitd-service-install.1"] {
+        let page = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(page.contains(".SH SYNOPSIS"), "{file}: {page:?}");
+    }
+    // The same page as `habitd man done` prints.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("habitd-done.1")).unwrap(),
+        stdout_of(&home, &["man", "done"])
+    );
 }

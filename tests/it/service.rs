@@ -144,3 +144,22 @@ fn a_failing_user_manager_is_reported_with_what_is_left_to_do() {
         "stops at the first failure"
     );
 }
+
+#[test]
+fn the_unit_for_a_package_starts_usr_bin_habitd() {
+    let home = TestHome::new();
+    let out = output_of(command(
+        &home,
+        &["service", "unit", "--exec", "/usr/bin/habitd"],
+    ));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        SHIPPED.replace(
+            "ExecStart=%h/.cargo/bin/habitd run",
+            "ExecStart=/usr/bin/habitd run"
+        )
+    );
+    let relative = output_of(command(&home, &["service", "unit", "--exec", "habitd"]));
+    assert_eq!(relative.status.code(), Some(2), "{relative:?}");
+}
