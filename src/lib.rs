@@ -10,9 +10,10 @@
 //!   daemon's decisions: inputs in, effects out).
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
-//!   file watches, the history thread, the instance lock), [`store`]
-//!   (SQLite), [`notify`] (desktop notifications), [`control`] (D-Bus), [`cli`]
-//!   (subcommands and all rendering), [`atomic`] (files replaced whole).
+//!   file watches, the history thread, the instance lock, reminders on a
+//!   terminal), [`store`] (SQLite), [`notify`] (desktop notifications),
+//!   [`control`] (D-Bus), [`cli`] (subcommands and all rendering),
+//!   [`atomic`] (files replaced whole).
 #![warn(missing_docs)]
 
 pub mod atomic;
