@@ -20,6 +20,11 @@ mkdir -p "$out/man" "$out/completions"
 "$bin" man --dir "$out/man"
 gzip -9n "$out"/man/*.1
 "$bin" completions bash > "$out/completions/habitd.bash"
-"$bin" completions zsh > "$out/completions/_habitd"
+# zsh autoloads _habitd as a function whose body is this file: the script
+# defines and registers its completer, so the first Tab must also call it.
+{
+  "$bin" completions zsh
+  echo '_clap_dynamic_completer_habitd "$@"'
+} > "$out/completions/_habitd"
 "$bin" completions fish > "$out/completions/habitd.fish"
 cargo deb --no-build --locked
