@@ -1,9 +1,11 @@
 //! The thin layer between the store and the pure core: load the planning
-//! state for now, and carry out a command by recording its events. Used by
+//! state for now, a habit's history for the streak rules, and carry out a
+//! command by recording its events. Used by
 //! the daemon and, when no daemon runs, by the command line, so both record
 //! exactly the same history.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -13,6 +15,7 @@ use crate::config::Config;
 use crate::event::{NewEvent, Source};
 use crate::plan::State;
 use crate::store::{Store, StoreError};
+use crate::streak::History;
 
 /// How many days back the planning state looks: far enough for a snooze or
 /// a window that runs past midnight; skips recorded ahead are found by date.
@@ -42,6 +45,21 @@ pub fn load_state(store: &Store, config: &Config, now: Timestamp) -> Result<Stat
     }
     state.diary = store.diary_from(since)?;
     Ok(state)
+}
+
+/// `habit`'s whole history as the streak rules need it.
+pub fn streak_history(store: &Store, habit: &str) -> Result<History, StoreError> {
+    let totals: BTreeMap<_, _> = store
+        .daily_totals(habit)?
+        .into_iter()
+        .map(|(date, total)| (date, u32::try_from(total.max(0)).unwrap_or(u32::MAX)))
+        .collect();
+    let skipped: BTreeSet<_> = store.skipped_dates(habit)?.into_iter().collect();
+    Ok(History {
+        totals,
+        skipped,
+        first_day: store.first_date(habit)?,
+    })
 }
 
 /// Why a command was not carried out.
