@@ -7,8 +7,8 @@
 //!   rules), [`config`] (validation with locations), [`plan`] (what is due,
 //!   what was missed, next wake-up), [`command`] (what a request records),
 //!   [`diary`] (the cramp diary: an episode's details, which night an
-//!   instant belongs to),
-//!   [`status`] and [`streak`] (reports as data), and [`core`] (the running
+//!   instant belongs to), [`status`], [`streak`] and [`report`] (reports
+//!   as data), and [`core`] (the running
 //!   daemon's decisions: inputs in, effects out).
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
@@ -33,6 +33,7 @@ pub mod notify;
 pub mod ownership;
 pub mod plan;
 pub mod quote;
+pub mod report;
 pub mod schedule;
 pub mod status;
 pub mod store;

@@ -8,6 +8,9 @@ mod log;
 mod next;
 mod out;
 mod record;
+mod report;
+mod report_html;
+mod report_text;
 mod run;
 mod status;
 mod streaks;
@@ -77,6 +80,9 @@ pub enum Command {
     Streaks(streaks::StreaksArgs),
     /// The history, for reading or export.
     Log(log::LogArgs),
+    /// The cramp report: nights with cramps per week, each habit's days
+    /// met, and when to consider talking to a doctor.
+    Report(report::ReportArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -133,6 +139,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(args) => status::status(config, &args, &paint),
         Command::Streaks(args) => streaks::streaks(config, &args, &paint),
         Command::Log(args) => log::log(config, &args),
+        Command::Report(args) => report::report(config, &args, &paint),
     };
     match outcome {
         Err(error) if error.is::<out::StdoutClosed>() => Ok(Exit::Success),

@@ -14,4 +14,5 @@ mod history;
 mod lifecycle;
 mod output;
 mod pipes;
+mod report;
 mod support;

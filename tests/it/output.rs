@@ -28,7 +28,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// Asserts `out` exited 0 with nothing on stderr, and returns its stdout.
 #[track_caller]
-fn success(out: &Output) -> String {
+pub(crate) fn success(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
     assert_eq!(stderr, "", "a successful command is silent on stderr");
@@ -36,7 +36,7 @@ fn success(out: &Output) -> String {
 }
 
 /// The history store of `home`, opened (and created) as habitd does.
-fn store(home: &TestHome) -> Store {
+pub(crate) fn store(home: &TestHome) -> Store {
     Store::open(&home.data_home().join("habitd").join("habitd.db")).expect("opening the store")
 }
 
@@ -58,7 +58,7 @@ fn today_in(tz: &TimeZone) -> Date {
 /// Runs `attempt` with today's date in `tz` and returns what it returns,
 /// once a run began and ended on the same day there: a run straddling
 /// midnight is run again, on the new day.
-fn on_one_day<T>(tz: &TimeZone, mut attempt: impl FnMut(Date) -> T) -> T {
+pub(crate) fn on_one_day<T>(tz: &TimeZone, mut attempt: impl FnMut(Date) -> T) -> T {
     for _ in 0..3 {
         let today = today_in(tz);
         let result = attempt(today);
@@ -70,7 +70,7 @@ fn on_one_day<T>(tz: &TimeZone, mut attempt: impl FnMut(Date) -> T) -> T {
 }
 
 /// The first instant of `date` in `tz`.
-fn start_of(date: Date, tz: &TimeZone) -> Timestamp {
+pub(crate) fn start_of(date: Date, tz: &TimeZone) -> Timestamp {
     date.to_zoned_datetime(tz.clone())
         .expect("a day in range")
         .timestamp()
