@@ -194,7 +194,7 @@ pub enum Effect {
 pub struct Show {
     /// Names the answer.
     pub ticket: Ticket,
-    /// The habit it is about.
+    /// The habit (or built-in reminder) it is about.
     pub habit: String,
     /// The day it is for.
     pub day: Date,
@@ -804,6 +804,13 @@ impl Core {
                 }
                 Err(e) => {
                     warn!("cannot record {action:?} from the notification of {habit}: {e}");
+                    // The press took the question off the screen, and it is
+                    // not asked again today: ask again, or the answer is lost.
+                    if habit == CHECKIN && matches!(e, ApplyError::Store(_)) {
+                        let night = day.yesterday().unwrap_or(day);
+                        let again = Content::CheckIn { night };
+                        self.show(CHECKIN, day, again, Sending::Progress, out);
+                    }
                 }
             },
         }

@@ -952,6 +952,57 @@ fn yes_on_the_check_in_records_an_episode_and_says_how_to_add_details() {
 }
 
 #[test]
+fn an_answer_the_store_could_not_take_asks_the_question_again() {
+    let mut core = checkin_on_screen();
+    let now = ts("2026-11-27T08:31:00Z");
+    let pressed = core.step(
+        Input::Pressed {
+            id: 100,
+            action: Action::No,
+        },
+        now,
+    );
+    let (_, _, ticket) = applied_command(&pressed).expect("recorded");
+    core.step(Input::Closed { id: 100 }, now);
+    let failed = core.step(
+        Input::Applied {
+            ticket,
+            outcome: Err(ApplyError::Store(StoreError::Locked {
+                path: "habitd.db".into(),
+            })),
+        },
+        now,
+    );
+    let again = shows(&failed);
+    assert_eq!(again.len(), 1, "{failed:?}");
+    assert_eq!(
+        again[0].content,
+        Content::CheckIn {
+            night: day("2026-11-26")
+        }
+    );
+    // Asked again, not due again: its answer records nothing.
+    assert!(records(&deliver(&mut core, &failed, now)).is_empty());
+    // A refusal is not asked again: the same answer would be refused.
+    let pressed = core.step(
+        Input::Pressed {
+            id: 100,
+            action: Action::No,
+        },
+        now,
+    );
+    let (_, _, ticket) = applied_command(&pressed).expect("recorded");
+    let refused = core.step(
+        Input::Applied {
+            ticket,
+            outcome: Err(ApplyError::Rejected(command::Rejected("no".into()))),
+        },
+        now,
+    );
+    assert!(shows(&refused).is_empty(), "{refused:?}");
+}
+
+#[test]
 fn check_ins_slept_through_are_missed_once_and_never_repeated() {
     let (mut core, _) = started_with(State::default(), "2026-11-25T20:00:00Z");
     // Asleep over two mornings, waking at 08:40 on the second: that one is

@@ -11,6 +11,9 @@
 //! called from the loop (see [`recorder`]), and every call to the
 //! notification server has a time limit.
 //!
+//! The Report button's child processes run on a thread of their own (see
+//! [`report`]).
+//!
 //! Faults it rides out: no notification server or a hung one (recorded as
 //! undelivered), a locked, failing or deleted history (see [`recorder`]), a
 //! config saved broken, emptied or moved away (the last good one is kept).
