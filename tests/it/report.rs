@@ -509,3 +509,42 @@ fn report_html_renders_in_headless_chromium() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(png.len() > 20_000, "{} bytes", png.len());
 }
+
+#[test]
+fn status_shows_the_advice_that_applies() {
+    for (seeded, expected) in [
+        (
+            ALL,
+            &["more_frequent", "while_walking", "with_swelling"][..],
+        ),
+        (
+            Seed {
+                earlier_nights: false,
+                warnings: false,
+            },
+            &[][..],
+        ),
+    ] {
+        let (json, text, report) = on_one_day(&berlin(), |today| {
+            let home = home_with(today, seeded);
+            (
+                success(&home.habitd(None, &["status", "--json"])),
+                success(&home.habitd(None, &["status"])),
+                success(&home.habitd(None, &["report", "--json"])),
+            )
+        });
+        let json = parse(&json);
+        assert_eq!(advice_kinds(&json), expected);
+        // The same words as the report's.
+        assert_eq!(json["advice"], parse(&report)["advice"]);
+        for advice in json["advice"].as_array().expect("advice") {
+            let line = format!("! {}\n", advice["text"].as_str().expect("text"));
+            assert!(text.contains(&line), "{line} in\n{text}");
+        }
+        assert_eq!(
+            text.contains("consider talking to a doctor"),
+            !expected.is_empty(),
+            "{text}"
+        );
+    }
+}
