@@ -548,3 +548,66 @@ fn status_shows_the_advice_that_applies() {
         );
     }
 }
+
+#[test]
+fn ten_years_of_history_make_a_report_and_a_page() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let tz = berlin();
+    let today = tz.to_datetime(jiff::Timestamp::now()).date();
+    let first = day(today, -3650);
+    let mut events = Vec::new();
+    for n in 0..3650 {
+        let night = day(first, n);
+        let at = start_of(night, &tz) + SignedDuration::from_hours(22);
+        events.push(NewEvent {
+            amount: Some(2),
+            ..NewEvent::new(at, night, Some("water"), Kind::Done, Source::Cli)
+        });
+        events.push(if n % 3 == 0 {
+            NewEvent {
+                data: Some(
+                    Episode {
+                        minutes: Some(5),
+                        note: Some("ü".repeat(400)),
+                        ..Episode::default()
+                    }
+                    .to_json(),
+                ),
+                ..NewEvent::new(at, night, None, Kind::Cramp, Source::Cli)
+            }
+        } else {
+            NewEvent::new(at, night, None, Kind::NoCramps, Source::Cli)
+        });
+    }
+    store(&home)
+        .append_all(&events)
+        .expect("writing the history");
+    let json = parse(&success(
+        &home.habitd(None, &["report", "--weeks", "520", "--json"]),
+    ));
+    let weeks = json["weeks"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 520);
+    // A full week in the middle: 7 nights, every third with a cramp.
+    let cramps = weeks[260]["cramp_nights"].as_u64().unwrap();
+    assert_eq!(weeks[260]["nights"], 7);
+    assert!((2..=3).contains(&cramps), "{cramps}");
+    let page = home.path().join("ten-years.html");
+    success(&home.habitd(
+        None,
+        &["report", "--weeks", "520", "--html", page.to_str().unwrap()],
+    ));
+    let html = std::fs::read_to_string(&page).expect("the page");
+    // A row per week, per daily habit compared, and per episode.
+    assert_eq!(
+        html.matches("<tr><td>").count(),
+        520 + count(&json["links"]) + count(&json["episodes"])
+    );
+    assert_eq!(count(&json["links"]), 2);
+    assert!(html.ends_with("</html>\n"));
+}
+
+/// The length of a JSON array.
+fn count(array: &Value) -> usize {
+    array.as_array().map_or(0, Vec::len)
+}
