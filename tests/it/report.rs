@@ -377,6 +377,10 @@ fn report_refuses_bad_arguments() {
             &["report", "--weeks", "521"][..],
             "habitd: invalid --weeks 521: expected 1 to 520 (ten years), e.g. `habitd report --weeks 8`\n",
         ),
+        (
+            &["report", "--html", ".."][..],
+            "habitd: invalid --html \"..\": expected a file name, e.g. `habitd report --html cramps.html`\n",
+        ),
     ] {
         let out = home.habitd(None, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -452,8 +456,8 @@ fn run_chromium(page: &Path, profile: &Path, args: &[&str]) -> String {
 
 #[test]
 fn report_html_renders_in_headless_chromium() {
-    let chromium_available = chromium();
-    assert!(chromium_available.is_file());
+    // Before any work: without Chromium, fail at once saying so.
+    chromium();
     let (today, page, written) = on_one_day(&berlin(), |today| {
         let home = home_with(today, ALL);
         let page = home.path().join("report.html");
