@@ -6,7 +6,9 @@
 //!   expressions on wall-clock time), [`schedule`] (when a habit falls, DST
 //!   rules), [`config`] (validation with locations), [`plan`] (what is due,
 //!   what was missed, next wake-up), [`command`] (what a request records),
-//!   [`status`] and [`streak`] (reports as data), and [`core`] (the running
+//!   [`diary`] (the cramp diary: an episode's details, which night an
+//!   instant belongs to), [`status`], [`streak`] and [`report`] (reports
+//!   as data), and [`core`] (the running
 //!   daemon's decisions: inputs in, effects out).
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
@@ -23,6 +25,7 @@ pub mod control;
 pub mod core;
 pub mod cron;
 pub mod daemon;
+pub mod diary;
 pub mod dirs;
 pub mod event;
 pub mod history;
@@ -30,6 +33,7 @@ pub mod notify;
 pub mod ownership;
 pub mod plan;
 pub mod quote;
+pub mod report;
 pub mod schedule;
 pub mod status;
 pub mod store;

@@ -85,6 +85,24 @@ pub enum DayStatus {
     Missed,
 }
 
+impl DayStatus {
+    /// Whether the day counts in a rate, and if so whether its goal was
+    /// met: `Some(true)` met, `Some(false)` partial or missed, `None` for a
+    /// day that counts for nothing (skipped, today while open, before the
+    /// start, after today). The one rule behind the rates here and the
+    /// shares and comparisons of the cramp report.
+    pub fn counted(self) -> Option<bool> {
+        match self {
+            DayStatus::Met => Some(true),
+            DayStatus::Partial | DayStatus::Missed => Some(false),
+            DayStatus::BeforeStart
+            | DayStatus::Future
+            | DayStatus::Skipped
+            | DayStatus::InProgress => None,
+        }
+    }
+}
+
 /// The numbers shown for one habit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
@@ -377,13 +395,11 @@ fn rate(history: &History, goal: u32, today: Date, days: i64) -> Option<f64> {
         goal,
         (first.max(window), today),
         today,
-        |_, status, _| match status {
-            DayStatus::Met => {
-                met += 1;
+        |_, status, _| {
+            if let Some(was_met) = status.counted() {
+                met += u32::from(was_met);
                 counted += 1;
             }
-            DayStatus::Partial | DayStatus::Missed => counted += 1,
-            _ => {}
         },
     );
     (counted > 0).then(|| f64::from(met) / f64::from(counted))
