@@ -6,12 +6,14 @@
 //!   expressions on wall-clock time), [`schedule`] (when a habit falls, DST
 //!   rules), [`config`] (validation with locations), [`plan`] (what is due,
 //!   what was missed, next wake-up), [`command`] (what a request records),
-//!   [`status`] and [`streak`] (reports as data), and [`core`] (the running
+//!   [`status`] and [`streak`] (reports as data), [`exchange`] (what history
+//!   goes to and comes from Loop Habit Tracker), and [`core`] (the running
 //!   daemon's decisions: inputs in, effects out).
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
 //!   file watches, the history thread, the instance lock), [`store`]
-//!   (SQLite), [`notify`] (desktop notifications), [`control`] (D-Bus), [`cli`]
+//!   (SQLite), [`loop_backup`] (Loop Habit Tracker's backup files),
+//!   [`notify`] (desktop notifications), [`control`] (D-Bus), [`cli`]
 //!   (subcommands and all rendering).
 #![warn(missing_docs)]
 
@@ -25,7 +27,9 @@ pub mod cron;
 pub mod daemon;
 pub mod dirs;
 pub mod event;
+pub mod exchange;
 pub mod history;
+pub mod loop_backup;
 pub mod notify;
 pub mod ownership;
 pub mod plan;

@@ -3,6 +3,7 @@
 //! codes.
 
 mod check;
+mod exchange;
 mod heatmap;
 mod log;
 mod next;
@@ -73,6 +74,12 @@ pub enum Command {
     Streaks(streaks::StreaksArgs),
     /// The history, for reading or export.
     Log(log::LogArgs),
+    /// Write the history as a Loop Habit Tracker backup:
+    /// `habitd export --loop habits.db`.
+    Export(exchange::ExportArgs),
+    /// Read a Loop Habit Tracker backup into the history:
+    /// `habitd import --loop "Loop Habits Backup.db"`.
+    Import(exchange::ImportArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -128,6 +135,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(args) => status::status(config, &args, &paint),
         Command::Streaks(args) => streaks::streaks(config, &args, &paint),
         Command::Log(args) => log::log(config, &args),
+        Command::Export(args) => exchange::export(config, &args),
+        Command::Import(args) => exchange::import(config, &args),
     };
     match outcome {
         Err(error) if error.is::<out::StdoutClosed>() => Ok(Exit::Success),

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config_check;
 mod daemon;
+mod exchange;
 mod faults;
 mod fuzz;
 mod harness;
