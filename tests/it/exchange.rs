@@ -398,3 +398,33 @@ async fn a_running_daemon_sees_what_was_imported() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[test]
+fn an_export_needs_no_history_and_never_replaces_it() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let file = home.path().join("habits.db");
+    let file_arg = file.to_str().unwrap();
+    let said = run(&home, &["export", "--loop", file_arg]);
+    assert_eq!(
+        said,
+        format!("wrote 3 habits with 0 days to {file_arg}; in Loop: Settings → Import data\n")
+    );
+    assert!(!history(&home).exists(), "the export created a history");
+
+    run(&home, &["done", "water"]);
+    let history = history(&home);
+    let out = home.habitd(
+        None,
+        &["export", "--loop", history.to_str().unwrap(), "--force"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "habitd: {} is habitd's history; export to another file\n",
+            history.display()
+        )
+    );
+    assert_eq!(log(&home).len(), 1);
+}
