@@ -2,7 +2,8 @@
 //! "Export full backup" writes and its "Import data" reads. This module owns
 //! the format — which tables, columns and database versions Loop reads and
 //! writes, how it stamps a day and stores an amount — and reads and writes
-//! such files. It knows nothing of habitd's habits or history: what a Loop
+//! such files. It also reads the other file Loop's "Import data" takes
+//! that holds days of habits: HabitBull's CSV export. It knows nothing of habitd's habits or history: what a Loop
 //! habit becomes here is [`crate::exchange`]'s business.
 //!
 //! The spec is Loop's own code (github.com/iSoron/uhabits, `uhabits-core`,
@@ -24,6 +25,10 @@
 //! - `models/Entry.kt` (c2731c03): a yes/no habit's day is 2 (done, "YES_MANUAL"), 3 (skipped), 1 (not due, computed), 0 (not done) or -1 (unknown).
 //! - `models/Habit.kt` (e9c464ad): a numerical habit's day holds its amount
 //!   times 1000 (`value / 1000.0 >= targetValue`).
+//! - `io/HabitBullCSVImporter.kt` (2828dfcc): a HabitBull file starts
+//!   `HabitName,HabitDescription,HabitCategory`; each row after it is a
+//!   habit's name, description, category, date (`YYYY-MM-DD`) and value, and
+//!   a value of 1 is a yes/no habit done that day; any other value, nothing.
 
 use std::fs::OpenOptions;
 use std::io::{self, Read};
@@ -216,20 +221,30 @@ pub fn stamp_of_date(date: Date) -> Option<i64> {
     (ms >= 0).then_some(ms)
 }
 
-/// Reads the backup at `path`. Nothing is written, not even beside it: the
-/// file is opened as immutable, the way a backup copied from a phone is.
+/// Reads the backup (or HabitBull CSV file) at `path`. Nothing is
+/// written, not even beside it: a database is opened as immutable, the way
+/// a backup copied from a phone is.
 pub fn read(path: &Path) -> Result<Backup, LoopError> {
-    let not_a_backup = |problem: String| LoopError::NotABackup {
-        path: path.to_path_buf(),
-        problem,
+    let habits = match format_of(path)? {
+        Format::Database => read_database(path),
+        Format::HabitBull(text) => read_habitbull(&text),
     };
-    check_header(path)?;
+    habits
+        .map(|habits| Backup { habits })
+        .map_err(|problem| LoopError::NotABackup {
+            path: path.to_path_buf(),
+            problem,
+        })
+}
+
+/// The habits in the database at `path`, or what is wrong with it.
+fn read_database(path: &Path) -> Result<Vec<LoopHabit>, String> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(crate::store::immutable_uri(path), flags)
-        .map_err(|e| not_a_backup(format!("cannot be opened as SQLite ({e})")))?;
-    let unreadable = |e: rusqlite::Error| not_a_backup(format!("cannot be read ({e})"));
+        .map_err(|e| format!("cannot be opened as SQLite ({e})"))?;
+    let unreadable = |e: rusqlite::Error| format!("cannot be read ({e})");
     let tables: Vec<String> = conn
         .prepare(
             "SELECT name FROM sqlite_schema
@@ -246,9 +261,9 @@ pub fn read(path: &Path) -> Result<Backup, LoopError> {
         } else {
             format!("an SQLite database with tables {}", list(&tables))
         };
-        return Err(not_a_backup(format!(
+        return Err(format!(
             "not a Loop backup: it is {what}, without Loop's tables Habits and Repetitions; {HOW_TO_EXPORT}"
-        )));
+        ));
     }
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
@@ -260,33 +275,55 @@ pub fn read(path: &Path) -> Result<Backup, LoopError> {
         } else {
             "open it in a current Loop and export a new backup"
         };
-        return Err(not_a_backup(format!(
+        return Err(format!(
             "Loop database version {version} is not supported (habitd reads versions {first} to {last}); {advice}"
-        )));
+        ));
     }
-    let habits = read_habits(&conn, version).map_err(not_a_backup)?;
-    Ok(Backup { habits })
+    read_habits(&conn, version)
 }
 
-/// Refuses, with what it is instead, a file that is not SQLite at all.
-fn check_header(path: &Path) -> Result<(), LoopError> {
-    let io_error = |what: &str, source| LoopError::Io {
+/// What a file to read holds.
+enum Format {
+    /// An SQLite database.
+    Database,
+    /// A HabitBull CSV file: its text.
+    HabitBull(String),
+}
+
+/// The header HabitBull's CSV files start with, as Loop recognises them.
+const HABITBULL_HEADER: &[u8] = b"HabitName,HabitDescription,HabitCategory";
+
+/// The format of the file at `path`; refuses, with what it is instead, a
+/// file that is neither.
+fn format_of(path: &Path) -> Result<Format, LoopError> {
+    let io_error = |source| LoopError::Io {
         path: path.to_path_buf(),
-        what: what.to_string(),
+        what: "cannot read the backup".to_string(),
         source,
     };
-    let mut head = Vec::with_capacity(16);
-    std::fs::File::open(path)
-        .and_then(|file| file.take(16).read_to_end(&mut head))
-        .map_err(|e| io_error("cannot read the backup", e))?;
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    let mut head = Vec::with_capacity(HABITBULL_HEADER.len());
+    (&mut file)
+        .take(HABITBULL_HEADER.len() as u64)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
     let what = if head.is_empty() {
         "the file is empty"
-    } else if head == b"SQLite format 3\0" {
-        return Ok(());
+    } else if head.starts_with(b"SQLite format 3\0") {
+        return Ok(Format::Database);
+    } else if head == HABITBULL_HEADER {
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).map_err(io_error)?;
+        head.extend(text);
+        return match String::from_utf8(head) {
+            Ok(text) => Ok(Format::HabitBull(text)),
+            Err(_) => Err(LoopError::NotABackup {
+                path: path.to_path_buf(),
+                problem: "a HabitBull CSV file, but not UTF-8 text".to_string(),
+            }),
+        };
     } else if head.starts_with(b"PK\x03\x04") {
         "it is a zip archive (Loop's CSV export?), not a backup database"
-    } else if head.starts_with(b"HabitName,") {
-        "it is a HabitBull CSV file, not a backup database"
     } else {
         "it is not an SQLite database"
     };
@@ -294,6 +331,93 @@ fn check_header(path: &Path) -> Result<(), LoopError> {
         path: path.to_path_buf(),
         problem: format!("not a Loop backup: {what}; {HOW_TO_EXPORT}"),
     })
+}
+
+/// The habits of a HabitBull CSV file, in the order they first appear, as
+/// Loop reads them: yes/no habits, done on the days whose value is 1.
+fn read_habitbull(text: &str) -> Result<Vec<LoopHabit>, String> {
+    let mut habits: Vec<LoopHabit> = Vec::new();
+    for (index, record) in csv_records(text).into_iter().enumerate() {
+        let row = index + 1;
+        // Loop skips every row named like the header, not only the first.
+        if record.first().is_some_and(|name| name == "HabitName")
+            || record.iter().all(String::is_empty)
+        {
+            continue;
+        }
+        let [name, _, _, date, value, ..] = record.as_slice() else {
+            return Err(format!(
+                "row {row}: expected HabitName,HabitDescription,HabitCategory,CalendarDate,Value, e.g. \"Water,,Health,2024-05-01,1\""
+            ));
+        };
+        let parsed = date
+            .splitn(3, '-')
+            .map(|part| part.trim().parse::<i16>().ok())
+            .collect::<Option<Vec<i16>>>();
+        let date = match parsed.as_deref() {
+            Some(&[year, month, day]) => i8::try_from(month)
+                .ok()
+                .zip(i8::try_from(day).ok())
+                .and_then(|(month, day)| Date::new(year, month, day).ok()),
+            _ => None,
+        }
+        .ok_or_else(|| format!("row {row}: invalid date {date:?}, expected YYYY-MM-DD"))?;
+        let value: i64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("row {row}: invalid value {value:?}, expected a whole number"))?;
+        let index = match habits.iter().position(|h| &h.name == name) {
+            Some(index) => index,
+            None => {
+                habits.push(LoopHabit {
+                    name: name.clone(),
+                    question: String::new(),
+                    uuid: None,
+                    archived: false,
+                    measure: Measure::YesNo,
+                    days: Vec::new(),
+                });
+                habits.len() - 1
+            }
+        };
+        if value == 1 {
+            habits[index].days.push((date, Mark::Done));
+        }
+    }
+    Ok(habits)
+}
+
+/// The records of CSV `text`, each a list of fields (RFC 4180: a quoted
+/// field may hold commas, line breaks and doubled quotes).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, '\r') => {}
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
 }
 
 /// Names, comma-separated, the first few of `names`.
@@ -943,6 +1067,66 @@ mod tests {
             "{}",
             problem(&bare)
         );
+    }
+
+    #[test]
+    fn a_habitbull_csv_is_read_as_loop_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("HabitBullData.csv");
+        std::fs::write(
+            &path,
+            "HabitName,HabitDescription,HabitCategory,CalendarDate,Value,CommentText\r\n\
+             Water,\"8 glasses, \"\"at least\"\"\",Health,2024-05-01,1,\"a\nnote\"\r\n\
+             Floss,,Health,2024-5-2,0,\r\n\
+             Water,,Health,2024-05-03,2,\r\n\
+             HabitName,HabitDescription,HabitCategory,CalendarDate,Value,CommentText\r\n\
+             \r\n\
+             Water,,Health,2024-05-04,1,\r\n",
+        )
+        .unwrap();
+        let habit = |name: &str, days: Vec<(Date, Mark)>| LoopHabit {
+            name: name.to_string(),
+            question: String::new(),
+            uuid: None,
+            archived: false,
+            measure: Measure::YesNo,
+            days,
+        };
+        assert_eq!(
+            read(&path).unwrap().habits,
+            [
+                habit(
+                    "Water",
+                    vec![
+                        (date(2024, 5, 1), Mark::Done),
+                        (date(2024, 5, 4), Mark::Done)
+                    ]
+                ),
+                habit("Floss", vec![]),
+            ]
+        );
+        let header = "HabitName,HabitDescription,HabitCategory,CalendarDate,Value\n";
+        for (row, expected) in [
+            (
+                "Water,,Health,2024-02-30,1",
+                "row 2: invalid date \"2024-02-30\", expected YYYY-MM-DD",
+            ),
+            (
+                "Water,,Health,01/05/2024,1",
+                "row 2: invalid date \"01/05/2024\", expected YYYY-MM-DD",
+            ),
+            (
+                "Water,,Health,2024-05-01,yes",
+                "row 2: invalid value \"yes\", expected a whole number",
+            ),
+            (
+                "Water,2024-05-01,1",
+                "row 2: expected HabitName,HabitDescription,HabitCategory,CalendarDate,Value, e.g. \"Water,,Health,2024-05-01,1\"",
+            ),
+        ] {
+            std::fs::write(&path, format!("{header}{row}\n")).unwrap();
+            assert_eq!(problem(&path), expected);
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Read a Loop Habit Tracker backup (the .db file of Loop's Settings →
-    /// Export full backup) into the history.
+    /// Export full backup), or a HabitBull CSV file, into the history.
     #[arg(long = "loop", value_name = "FILE")]
     pub loop_file: PathBuf,
     /// Put a Loop habit's days into a habit, when its name is not the
