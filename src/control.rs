@@ -111,6 +111,19 @@ fn check_sizes(request: &Request) -> Result<(), ControlError> {
         Request::Snooze { habit, duration } => Some(habit.len().max(duration.len())),
         Request::Skip { habit, date } => Some(habit.len().max(date.len())),
         Request::Pause { until } => Some(until.len()),
+        Request::Cramp {
+            at,
+            leg,
+            muscle,
+            minutes,
+            when,
+            swelling: _,
+            note,
+        } => [at, leg, muscle, minutes, when, note]
+            .map(|a| a.len())
+            .into_iter()
+            .max(),
+        Request::NoCramps { date } => Some(date.len()),
         Request::Resume | Request::Status | Request::Reload => None,
     };
     match longest {
@@ -151,6 +164,36 @@ impl Control {
     /// Holds all reminders for a duration or until a time ("" = until Resume).
     async fn pause(&self, until: String) -> Result<String, ControlError> {
         self.ask(Request::Pause { until }).await
+    }
+
+    /// Records a leg cramp in the diary: time ("" = now), leg, muscle,
+    /// minutes, when ("" = unknown), whether the leg was swollen, a note.
+    #[allow(clippy::too_many_arguments)]
+    async fn cramp(
+        &self,
+        at: String,
+        leg: String,
+        muscle: String,
+        minutes: String,
+        when: String,
+        swelling: bool,
+        note: String,
+    ) -> Result<String, ControlError> {
+        self.ask(Request::Cramp {
+            at,
+            leg,
+            muscle,
+            minutes,
+            when,
+            swelling,
+            note,
+        })
+        .await
+    }
+
+    /// Records a night ("" = last night) as without cramps.
+    async fn no_cramps(&self, date: String) -> Result<String, ControlError> {
+        self.ask(Request::NoCramps { date }).await
     }
 
     // The methods without arguments take the header, unused: zbus checks the
@@ -206,6 +249,21 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
         return Ok(Sent::NoDaemon);
     }
     let (method, body): (&str, Vec<&str>) = match request {
+        Request::Cramp {
+            at,
+            leg,
+            muscle,
+            minutes,
+            when,
+            swelling,
+            note,
+        } => {
+            // The one method with a boolean among its strings.
+            let body = (at, leg, muscle, minutes, when, *swelling, note);
+            let call = call_daemon(&connection, "Cramp", &body);
+            return answer(tokio::time::timeout(CALL_TIMEOUT, call).await);
+        }
+        Request::NoCramps { date } => ("NoCramps", vec![date]),
         Request::Done { habit, amount, at } => ("Done", vec![habit, amount, at]),
         Request::Undo { habit } => ("Undo", vec![habit]),
         Request::Snooze { habit, duration } => ("Snooze", vec![habit, duration]),
@@ -223,7 +281,14 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
             [a, b, c, ..] => call_daemon(&connection, method, &(a, b, c)).await,
         }
     };
-    let reply = match tokio::time::timeout(CALL_TIMEOUT, call).await {
+    answer(tokio::time::timeout(CALL_TIMEOUT, call).await)
+}
+
+/// What became of a call that was made, or timed out.
+fn answer(
+    outcome: Result<zbus::Result<zbus::Message>, tokio::time::error::Elapsed>,
+) -> Result<Sent, zbus::Error> {
+    let reply = match outcome {
         Err(_) => Err(Refusal::Failed(format!(
             "habitd did not answer within {}s, so whether it was recorded is unknown: it may still be carried out once habitd recovers. Check with `habitd log --since today` before trying again",
             CALL_TIMEOUT.as_secs()

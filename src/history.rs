@@ -40,6 +40,7 @@ pub fn load_state(store: &Store, config: &Config, now: Timestamp) -> Result<Stat
     for (habit, at) in store.last_reminded()? {
         state.reminded.note(&habit, at);
     }
+    state.diary = store.diary_from(since)?;
     Ok(state)
 }
 
@@ -75,19 +76,33 @@ pub fn apply(
     let context = match command {
         Command::Undo { habit } => Context {
             last_done: store.last_undoable(habit.as_deref())?,
+            last_entry: match habit {
+                None => store.last_diary_entry()?,
+                Some(_) => None,
+            },
+            ..Context::default()
+        },
+        Command::UndoDiary => Context {
+            last_entry: store.last_diary_entry()?,
             ..Context::default()
         },
         Command::Resume => Context {
             paused: State::fold(&[], store.last_pause_change()?.as_ref()).paused_at(now),
             ..Context::default()
         },
-        _ => Context::default(),
+        _ => match command.night(config, now) {
+            Some(night) => Context {
+                night: store.diary_of(night)?,
+                ..Context::default()
+            },
+            None => Context::default(),
+        },
     };
     let events = command::events(config, command, &context, source, now)?;
     store.append_all(&events)?;
     let state = load_state(store, config, now)?;
     let shown = with_totals_of(store, &state, &events, recent_since(config, now))?;
-    let message = command::confirmation(config, &shown, &events, now);
+    let message = command::confirmation(config, &shown, &context, &events, now);
     Ok(Applied { message, state })
 }
 

@@ -6,6 +6,8 @@
 //!   expressions on wall-clock time), [`schedule`] (when a habit falls, DST
 //!   rules), [`config`] (validation with locations), [`plan`] (what is due,
 //!   what was missed, next wake-up), [`command`] (what a request records),
+//!   [`diary`] (the cramp diary: an episode's details, which night an
+//!   instant belongs to),
 //!   [`status`] and [`streak`] (reports as data), [`exchange`] (what history
 //!   goes to and comes from Loop Habit Tracker), and [`core`] (the running
 //!   daemon's decisions: inputs in, effects out).
@@ -25,6 +27,7 @@ pub mod control;
 pub mod core;
 pub mod cron;
 pub mod daemon;
+pub mod diary;
 pub mod dirs;
 pub mod event;
 pub mod exchange;

@@ -19,6 +19,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::{Config, Habit};
+use crate::diary::DiaryEntry;
 use crate::event::{Event, Kind};
 use crate::schedule::{Schedule, resolve};
 
@@ -55,6 +56,9 @@ pub struct State {
     pub pause: Option<Pause>,
     /// Which reminders are behind us.
     pub reminded: Cursor,
+    /// The cramp diary's entries of recent nights, last night's among them
+    /// (for status and the morning check-in; planning does not read them).
+    pub diary: Vec<DiaryEntry>,
 }
 
 /// Which reminders have been handled: each habit's latest reminder (shown,
@@ -166,7 +170,12 @@ impl State {
                 Kind::Reminded | Kind::Missed | Kind::Undelivered => {
                     state.reminded.note(&habit, event.at);
                 }
-                Kind::Done | Kind::Undone | Kind::Paused | Kind::Resumed => {}
+                Kind::Done
+                | Kind::Undone
+                | Kind::Paused
+                | Kind::Resumed
+                | Kind::Cramp
+                | Kind::NoCramps => {}
             }
         }
         state.pause = pause_change
@@ -178,11 +187,13 @@ impl State {
         state
     }
 
-    /// Forgets totals and rest days before `date`: planning looks no
-    /// further back, and a daemon running for months keeps a flat memory.
+    /// Forgets totals, rest days and diary nights before `date`: planning
+    /// looks no further back, and a daemon running for months keeps a flat
+    /// memory.
     pub fn forget_before(&mut self, date: Date) {
         self.totals.retain(|(_, day), _| *day >= date);
         self.skipped.retain(|(_, day)| *day >= date);
+        self.diary.retain(|entry| entry.night >= date);
     }
 
     /// How much of `habit` was done on `date`.

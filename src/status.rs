@@ -1,5 +1,6 @@
 //! The status report: per habit today's progress against the goal, the next
-//! reminder, and any snooze, skip or pause.
+//! reminder, and any snooze, skip or pause; and last night's entry in the
+//! cramp diary.
 //!
 //! Built by one pure function from config, state and now, so the daemon
 //! (over D-Bus) and the command line (when no daemon runs) report the same.
@@ -9,6 +10,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Goal, Habit};
+use crate::diary::{self, Episode, Night};
 use crate::plan::{Plan, State};
 use crate::timespec::rfc3339;
 
@@ -25,6 +27,40 @@ pub struct Status {
     pub paused: Option<PauseStatus>,
     /// One entry per habit, sorted by id.
     pub habits: Vec<HabitStatus>,
+    /// What the cramp diary says about last night.
+    pub last_night: NightStatus,
+}
+
+/// A night in the report, as the cramp diary has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NightStatus {
+    /// The night, named by its evening's date (`YYYY-MM-DD`).
+    pub night: String,
+    /// Whether it was recorded, and how.
+    pub entry: NightEntry,
+    /// For `cramps`: each, in the order they came.
+    pub cramps: Vec<CrampStatus>,
+}
+
+/// How a night was recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NightEntry {
+    /// Not at all (yet).
+    Missing,
+    /// As a night without cramps.
+    NoCramps,
+    /// With one or more cramps.
+    Cramps,
+}
+
+/// A cramp in the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrampStatus {
+    /// When it came (RFC 3339 in the configured zone).
+    pub at: String,
+    /// What is known of it (the JSON the diary stores).
+    pub details: Episode,
 }
 
 /// A pause in the report.
@@ -142,12 +178,112 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
                 until: p.until.map(show),
             }),
         habits,
+        last_night: night_status(state, diary::last_night(now, tz), tz),
+    }
+}
+
+/// What the diary in `state` says about `night`.
+fn night_status(state: &State, night: jiff::civil::Date, tz: &jiff::tz::TimeZone) -> NightStatus {
+    let (entry, cramps) = match Night::of(&state.diary, night) {
+        Night::Missing => (NightEntry::Missing, Vec::new()),
+        Night::Quiet(_) => (NightEntry::NoCramps, Vec::new()),
+        Night::Cramps(cramps) => (
+            NightEntry::Cramps,
+            cramps
+                .into_iter()
+                .map(|e| CrampStatus {
+                    at: rfc3339(e.at, tz),
+                    details: e.episode().cloned().unwrap_or_default(),
+                })
+                .collect(),
+        ),
+    };
+    NightStatus {
+        night: night.to_string(),
+        entry,
+        cramps,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{DEFAULT_CONFIG, Origin, parse_str};
+    use crate::diary::{DiaryEntry, Leg, Record};
+
+    #[test]
+    fn last_night_is_missing_quiet_or_its_cramps() {
+        let text = DEFAULT_CONFIG.replace(
+            "# timezone = \"Europe/Berlin\"",
+            "timezone = \"Europe/Berlin\"",
+        );
+        let config = parse_str(&text, Origin::Builtin).unwrap();
+        // 20:00 on Fri 2026-11-27 in Berlin: last night is Thursday's.
+        let now: Timestamp = "2026-11-27T19:00:00Z".parse().unwrap();
+        let entry = |id, night: &str, at: &str, record| DiaryEntry {
+            id,
+            at: at.parse().unwrap(),
+            night: night.parse().unwrap(),
+            record,
+        };
+        let left = Episode {
+            leg: Some(Leg::Left),
+            ..Episode::default()
+        };
+        let mut state = State {
+            diary: vec![
+                entry(1, "2026-11-25", "2026-11-26T07:00:00Z", Record::NoCramps),
+                entry(
+                    3,
+                    "2026-11-26",
+                    "2026-11-27T04:00:00Z",
+                    Record::Cramp(Episode::default()),
+                ),
+                entry(
+                    2,
+                    "2026-11-26",
+                    "2026-11-27T02:10:00Z",
+                    Record::Cramp(left.clone()),
+                ),
+                // Tonight's: not last night's.
+                entry(
+                    4,
+                    "2026-11-27",
+                    "2026-11-27T14:00:00Z",
+                    Record::Cramp(left.clone()),
+                ),
+            ],
+            ..State::default()
+        };
+        let json = serde_json::to_value(build(&config, &state, now, false)).unwrap();
+        assert_eq!(
+            json["last_night"],
+            serde_json::json!({
+                "night": "2026-11-26",
+                "entry": "cramps",
+                "cramps": [
+                    {"at": "2026-11-27T03:10:00+01:00", "details": {"leg": "left"}},
+                    {"at": "2026-11-27T05:00:00+01:00", "details": {}},
+                ]
+            })
+        );
+        let day_before: Timestamp = "2026-11-26T19:00:00Z".parse().unwrap();
+        let quiet = build(&config, &state, day_before, false).last_night;
+        assert_eq!(
+            (quiet.night.as_str(), quiet.entry),
+            ("2026-11-25", NightEntry::NoCramps)
+        );
+        state.diary.clear();
+        let missing = build(&config, &state, now, false).last_night;
+        assert_eq!(
+            missing,
+            NightStatus {
+                night: "2026-11-26".to_string(),
+                entry: NightEntry::Missing,
+                cramps: vec![]
+            }
+        );
+    }
 
     #[test]
     fn progress_has_no_dangling_space_without_a_unit() {

@@ -1,4 +1,5 @@
-//! `habitd log`: the history as recorded, for reading or export.
+//! `habitd log`: the history as recorded, for reading or export, the cramp
+//! diary's entries with their details.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -11,7 +12,8 @@ use serde::Serialize;
 use super::out::Out;
 use super::{Exit, UsageError};
 use crate::command::{find_habit, parse_date};
-use crate::event::Event;
+use crate::diary::Episode;
+use crate::event::{Event, Kind};
 use crate::quote::escape;
 use crate::timespec::{push_date, push_rfc3339, rfc3339};
 
@@ -42,6 +44,8 @@ struct Row<'a> {
     until: Option<String>,
     target: Option<i64>,
     source: &'a str,
+    /// The details, as the JSON they are stored as (not as a string).
+    data: Option<serde_json::Value>,
 }
 
 impl<'a> Row<'a> {
@@ -57,6 +61,12 @@ impl<'a> Row<'a> {
             until: event.until.map(show),
             target: event.target,
             source: event.source.as_str(),
+            // The store checks that it is JSON; should a hand edit have got
+            // past that, the text is shown as it is.
+            data: event
+                .data
+                .as_deref()
+                .map(|data| serde_json::from_str(data).unwrap_or_else(|_| data.to_string().into())),
         }
     }
 }
@@ -105,7 +115,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
     } else if args.csv {
         // CSV is for export, so user text goes out as recorded, quoted
         // where RFC 4180 needs it; only text meant for a terminal is escaped.
-        writeln!(out, "id,at,date,habit,kind,amount,until,target,source")?;
+        writeln!(out, "id,at,date,habit,kind,amount,until,target,source,data")?;
         // Each line is put together in one buffer, by hand: a century's
         // export is 740,000 of them, and `writeln!` with nine arguments, and
         // then `write!` for each number, were a fifth of its time.
@@ -135,6 +145,10 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
             }
             line.push(',');
             line.push_str(event.source.as_str());
+            line.push(',');
+            if let Some(data) = &event.data {
+                line.push_str(&csv_field(data));
+            }
             line.push('\n');
             out.write_str(&line)
         })?;
@@ -161,9 +175,10 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
                 .as_deref()
                 .map(|u| format!(" until {u}"))
                 .unwrap_or_default();
+            let diary = diary_text(&event);
             writeln!(
                 out,
-                "{}  {:width$}  {}{amount}{until}  ({})",
+                "{}  {:width$}  {}{amount}{until}{diary}  ({})",
                 r.at,
                 escape(r.habit),
                 r.kind,
@@ -176,6 +191,32 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
     }
     out.finish()?;
     Ok(Exit::Success)
+}
+
+/// What a diary entry adds to its line: the night, and a cramp's details
+/// with its note, escaped for the terminal (`, night of 2026-11-25: left
+/// calf, 5 min; note: woke me\nup`).
+fn diary_text(event: &Event) -> String {
+    let night = format!(", night of {}", event.date);
+    match event.kind {
+        Kind::NoCramps => night,
+        Kind::Cramp => {
+            // The store hands over only cramps whose details it could read.
+            let episode = Episode::from_json(event.data.as_deref()).unwrap_or_default();
+            let mut text = night;
+            let summary = episode.summary();
+            if !summary.is_empty() {
+                text.push_str(": ");
+                text.push_str(&summary);
+            }
+            if let Some(note) = &episode.note {
+                text.push_str("; note: ");
+                text.push_str(&escape(note));
+            }
+            text
+        }
+        _ => String::new(),
+    }
 }
 
 /// Appends `n` in decimal, as `Display` writes it, without a formatter.

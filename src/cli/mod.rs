@@ -58,12 +58,16 @@ pub enum Command {
     Next(next::NextArgs),
     /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
     Done(record::DoneArgs),
-    /// Take back the latest completion (of HABIT).
+    /// Take back the latest completion (of HABIT), or cramp diary entry
+    /// (`habitd undo cramp`).
     Undo(record::UndoArgs),
     /// Postpone a habit's reminder (or all): `habitd snooze water 20m`.
     Snooze(record::SnoozeArgs),
     /// Make a day a rest day for a habit: no reminders, the streak holds.
     Skip(record::SkipArgs),
+    /// Record a leg cramp in the diary (`habitd cramp --leg left --minutes
+    /// 5`), or a night without (`habitd cramp --none`).
+    Cramp(record::CrampArgs),
     /// Hold all reminders: `habitd pause 1h`, `habitd pause --until 18:00`.
     Pause(record::PauseArgs),
     /// End a pause.
@@ -131,6 +135,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Snooze(args) => record::send(config, args.request()),
         Command::Skip(args) => record::send(config, args.request()),
         Command::Pause(args) => record::send(config, args.request()),
+        Command::Cramp(args) => record::send(config, args.request()),
         Command::Resume => record::send(config, crate::command::Request::Resume),
         Command::Status(args) => status::status(config, &args, &paint),
         Command::Streaks(args) => streaks::streaks(config, &args, &paint),

@@ -12,8 +12,9 @@ use super::out::Out;
 use super::style::Paint;
 use crate::command::Request;
 use crate::control::{self, Refusal, Sent};
+use crate::quote::counted;
 use crate::quote::escape;
-use crate::status::{self, Progress, Status};
+use crate::status::{self, NightEntry, NightStatus, Progress, Status};
 
 /// Arguments of `habitd status`.
 #[derive(Debug, Args)]
@@ -108,7 +109,56 @@ fn render(status: &Status, paint: &Paint) -> String {
             paint.dim(&escape(&notes.join(", ")))
         ));
     }
+    out.push_str(&render_night(&status.last_night, paint));
     out
+}
+
+/// Last night's diary entry: a line, and one more per cramp.
+fn render_night(night: &NightStatus, paint: &Paint) -> String {
+    let name = night.night.parse::<jiff::civil::Date>().map_or_else(
+        |_| night.night.clone(),
+        |d| d.strftime("%a %Y-%m-%d").to_string(),
+    );
+    let said = match night.entry {
+        NightEntry::Missing => paint.yellow(
+            "not recorded yet (`habitd cramp --none` if there were no cramps, `habitd cramp --at TIME` for one)",
+        ),
+        NightEntry::NoCramps => paint.green("no cramps"),
+        NightEntry::Cramps => counted(night.cramps.len() as u64, "cramp", "cramps"),
+    };
+    let mut out = format!(
+        "last night ({}): {said}
+",
+        escape(&name)
+    );
+    for cramp in &night.cramps {
+        let mut details = cramp.details.summary();
+        if details.is_empty() {
+            details = "no details".to_string();
+        }
+        if let Some(note) = &cramp.details.note {
+            details.push_str(" — ");
+            details.push_str(note);
+        }
+        out.push_str(&format!(
+            "  {}  {}\n",
+            escape(&clock_time(&cramp.at)),
+            paint.dim(&escape(&details))
+        ));
+    }
+    out
+}
+
+/// `2026-11-26T03:10:00+01:00` as `03:10`, or the text as is.
+fn clock_time(rfc3339: &str) -> String {
+    rfc3339
+        .get(11..16)
+        .filter(|_| {
+            rfc3339
+                .get(..19)
+                .is_some_and(|c| c.parse::<jiff::civil::DateTime>().is_ok())
+        })
+        .map_or_else(|| rfc3339.to_string(), str::to_string)
 }
 
 /// `2026-11-26T15:00:00+01:00` as `Thu 15:00` (its own wall-clock time),
@@ -126,7 +176,8 @@ fn short_time(rfc3339: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::{HabitStatus, PauseStatus};
+    use crate::diary::{Episode, Muscle};
+    use crate::status::{CrampStatus, HabitStatus, PauseStatus};
 
     fn habit(id: &str, done: i64, goal: u32, unit: &str) -> HabitStatus {
         HabitStatus {
@@ -162,7 +213,44 @@ mod tests {
                     ..habit("walk", 20, 20, "min")
                 },
             ],
+            last_night: NightStatus {
+                night: "2026-11-25".to_string(),
+                entry: NightEntry::Cramps,
+                cramps: vec![
+                    CrampStatus {
+                        at: "2026-11-26T03:10:00+01:00".to_string(),
+                        details: Episode {
+                            muscle: Some(Muscle::Calf),
+                            minutes: Some(5),
+                            note: Some("woke me\n\u{1b}[2J".to_string()),
+                            ..Episode::default()
+                        },
+                    },
+                    CrampStatus {
+                        at: "2026-11-26T05:00:00+01:00".to_string(),
+                        details: Episode::default(),
+                    },
+                ],
+            },
         }
+    }
+
+    #[test]
+    fn last_night_reads_as_a_line() {
+        let paint = Paint { on: false };
+        let night = |entry| NightStatus {
+            night: "2026-11-25".to_string(),
+            entry,
+            cramps: vec![],
+        };
+        assert_eq!(
+            render_night(&night(NightEntry::Missing), &paint),
+            "last night (Wed 2026-11-25): not recorded yet (`habitd cramp --none` if there were no cramps, `habitd cramp --at TIME` for one)\n"
+        );
+        assert_eq!(
+            render_night(&night(NightEntry::NoCramps), &paint),
+            "last night (Wed 2026-11-25): no cramps\n"
+        );
     }
 
     #[test]
@@ -172,7 +260,10 @@ mod tests {
             "daemon: not running (reminders are not being shown)\n\
              paused until Thu 18:00\n\
              water  3/8 glasses  snoozed until Thu 15:20, next Thu 15:30\n\
-             walk   20/20 min ✓  skipped today, no reminder planned\n"
+             walk   20/20 min ✓  skipped today, no reminder planned\n\
+             last night (Wed 2026-11-25): 2 cramps\n\
+             \x20 03:10  calf, 5 min — woke me\\n\\u{1b}[2J\n\
+             \x20 05:00  no details\n"
         );
         let running = Status {
             daemon: true,
@@ -185,7 +276,7 @@ mod tests {
         };
         assert_eq!(
             render(&running, &Paint { on: false }),
-            "daemon: running\npaused until resumed\n"
+            "daemon: running\npaused until resumed\nlast night (Wed 2026-11-25): 2 cramps\n  03:10  calf, 5 min — woke me\\n\\u{1b}[2J\n  05:00  no details\n"
         );
     }
 
@@ -196,7 +287,10 @@ mod tests {
             "daemon: \x1b[33mnot running (reminders are not being shown)\x1b[0m\n\
              \x1b[33mpaused until Thu 18:00\x1b[0m\n\
              water  3/8 glasses  \x1b[2msnoozed until Thu 15:20, next Thu 15:30\x1b[0m\n\
-             walk   \x1b[32m20/20 min ✓\x1b[0m  \x1b[2mskipped today, no reminder planned\x1b[0m\n"
+             walk   \x1b[32m20/20 min ✓\x1b[0m  \x1b[2mskipped today, no reminder planned\x1b[0m\n\
+             last night (Wed 2026-11-25): 2 cramps\n\
+             \x20 03:10  \x1b[2mcalf, 5 min — woke me\\n\\u{1b}[2J\x1b[0m\n\
+             \x20 05:00  \x1b[2mno details\x1b[0m\n"
         );
     }
 

@@ -484,6 +484,15 @@ fn check_habit(
                 "habit id {id_text:?} must be lowercase letters (a-z), digits and '-', starting with a letter or digit, e.g. {example:?}"
             ),
         );
+    } else if id_text == crate::command::DIARY {
+        // `habitd undo cramp` names the cramp diary.
+        report.error(
+            id.span().start,
+            &prefix,
+            format!(
+                "habit id {id_text:?} is reserved for the cramp diary (`habitd undo {id_text}`); choose another, e.g. \"{id_text}-stretch\""
+            ),
+        );
     }
     let table = report.table(value, &prefix)?;
     report.unknown_keys(table, &prefix, HABIT_KEYS);
@@ -980,6 +989,18 @@ mod tests {
         let config = config(DEFAULT_CONFIG);
         let ids: Vec<&str> = config.habits.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["bedtime-stretch", "stretch", "walk", "water"]);
+    }
+
+    #[test]
+    fn the_diarys_word_is_no_habit_id() {
+        let found = errors("[habits.cramp]\ntitle = \"Stretch the calves\"\nat = \"22:00\"\n");
+        assert_eq!(
+            found,
+            [
+                "c.toml:1:9: habits.cramp: habit id \"cramp\" is reserved for the cramp diary (`habitd undo cramp`); choose another, e.g. \"cramp-stretch\""
+            ]
+        );
+        config("[habits.cramp-stretch]\ntitle = \"Stretch\"\nat = \"22:00\"\n");
     }
 
     #[test]

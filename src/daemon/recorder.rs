@@ -337,6 +337,7 @@ mod spool {
                 "until_ms": e.until.map(|u| u.as_millisecond()),
                 "target": e.target,
                 "source": e.source.as_str(),
+                "data": e.data,
             });
             text.push_str(&line.to_string());
             text.push('\n');
@@ -389,6 +390,7 @@ mod spool {
             until: instant(&v["until_ms"]),
             target: v["target"].as_i64(),
             source: Source::parse(v["source"].as_str()?)?,
+            data: v["data"].as_str().map(str::to_string),
         })
     }
 

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config_check;
 mod daemon;
+mod diary;
 mod exchange;
 mod faults;
 mod fuzz;

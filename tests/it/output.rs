@@ -360,7 +360,7 @@ fn log_prints_the_history_as_text_and_csv() {
     assert_eq!(success(&home.habitd(None, &["log"])), "no history yet\n");
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
-        "id,at,date,habit,kind,amount,until,target,source\n"
+        "id,at,date,habit,kind,amount,until,target,source,data\n"
     );
 
     fixed_history(&home);
@@ -380,15 +380,15 @@ fn log_prints_the_history_as_text_and_csv() {
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source
-1,2026-03-28T09:00:00+01:00,2026-03-28,water,reminded,,,,daemon
-2,2026-03-28T09:05:12+01:00,2026-03-28,water,done,2,,,notification
-3,2026-03-28T09:30:00+01:00,2026-03-28,water,undone,2,,2,cli
-4,2026-03-28T10:00:00+01:00,2026-03-28,water,snoozed,,2026-03-28T10:20:00+01:00,,cli
-5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus
-6,2026-03-28T22:00:00+01:00,2026-03-28,,paused,,2026-03-29T08:00:00+02:00,,cli
-7,2026-03-29T07:00:00+02:00,2026-03-29,,resumed,,,,cli
-8,2026-03-29T12:00:00+02:00,2026-03-29,water,missed,3,,,daemon
+id,at,date,habit,kind,amount,until,target,source,data
+1,2026-03-28T09:00:00+01:00,2026-03-28,water,reminded,,,,daemon,
+2,2026-03-28T09:05:12+01:00,2026-03-28,water,done,2,,,notification,
+3,2026-03-28T09:30:00+01:00,2026-03-28,water,undone,2,,2,cli,
+4,2026-03-28T10:00:00+01:00,2026-03-28,water,snoozed,,2026-03-28T10:20:00+01:00,,cli,
+5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,
+6,2026-03-28T22:00:00+01:00,2026-03-28,,paused,,2026-03-29T08:00:00+02:00,,cli,
+7,2026-03-29T07:00:00+02:00,2026-03-29,,resumed,,,,cli,
+8,2026-03-29T12:00:00+02:00,2026-03-29,water,missed,3,,,daemon,
 "
     );
     // `--since` goes by the day an event counts for.
@@ -403,8 +403,8 @@ id,at,date,habit,kind,amount,until,target,source
     assert_eq!(
         success(&home.habitd(None, &["log", "walk", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source
-5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus
+id,at,date,habit,kind,amount,until,target,source,data
+5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,
 "
     );
 }
@@ -477,9 +477,9 @@ fn log_escapes_user_text_on_the_terminal_and_keeps_it_in_csv() {
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source
-1,2026-03-28T10:00:00+01:00,2026-03-28,\"tea, \"\"green\"\"\n\u{1b}[2J\",done,1,,,cli
-2,2026-03-28T11:00:00+01:00,2026-03-28,water,skipped,,,,cli
+id,at,date,habit,kind,amount,until,target,source,data
+1,2026-03-28T10:00:00+01:00,2026-03-28,\"tea, \"\"green\"\"\n\u{1b}[2J\",done,1,,,cli,
+2,2026-03-28T11:00:00+01:00,2026-03-28,water,skipped,,,,cli,
 "
     );
 }
@@ -560,7 +560,8 @@ fn expected_status(today: Date, colour: bool) -> String {
          nap      0/2  {}\n\
          stretch  {}  {}\n\
          walk     0/20 min  {}\n\
-         water    3/8 glasses  {}\n",
+         water    3/8 glasses  {}\n\
+         last night ({}): {}\n",
         paint("33", "not running (reminders are not being shown)"),
         paint("33", &format!("paused until {t} 08:00")),
         paint("2", &format!("next {t} 14:00")),
@@ -568,6 +569,14 @@ fn expected_status(today: Date, colour: bool) -> String {
         paint("2", &format!("next {t} 12:30")),
         paint("2", &format!("skipped today, next {t} 17:30")),
         paint("2", &format!("next {t} 12:00")),
+        today
+            .yesterday()
+            .expect("a yesterday")
+            .strftime("%a %Y-%m-%d"),
+        paint(
+            "33",
+            "not recorded yet (`habitd cramp --none` if there were no cramps, `habitd cramp --at TIME` for one)"
+        ),
     )
 }
 
