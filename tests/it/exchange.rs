@@ -288,6 +288,11 @@ fn loop_habits_are_matched_by_name_or_wait_for_a_map() {
     assert_eq!(skips[0]["habit"], "water");
     assert_eq!(skips[0]["date"], d2.to_string());
     assert_eq!(skips[0]["source"], "import");
+    // Where it came from: the Loop habit's uuid and the day.
+    assert_eq!(
+        skips[0]["data"],
+        serde_json::json!({ "loop": format!("aa/{d2}") })
+    );
 }
 
 #[test]
