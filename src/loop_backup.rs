@@ -45,9 +45,9 @@ use rusqlite::{Connection, OpenFlags, Row, params};
 /// is and later versions migrate it as they would their own backups.
 pub const VERSION_WRITTEN: i64 = 25;
 
-/// The database versions read: from 22 (Loop 1.8, repetitions one per day
-/// with a value) to 26 (Loop's development branch). Before 24 a habit has no
-/// `uuid`.
+/// The database versions read: from 22 (whose migration left the
+/// repetitions one per habit and day, each with a value) to 26 (Loop's
+/// development branch). Before 24 a habit has no `uuid`.
 pub const VERSIONS_READ: RangeInclusive<i64> = 22..=26;
 
 /// How to get a backup out of Loop, for messages.
@@ -953,7 +953,7 @@ mod tests {
     #[test]
     fn loop_s_own_values_are_read_as_they_mean() {
         let dir = tempfile::tempdir().unwrap();
-        // Loop 1.8's tables (version 22, before uuid and notes), with the
+        // Loop's tables at version 22 (before uuid and notes), with the
         // columns Loop itself still had then.
         let path = loop_file(
             dir.path(),
