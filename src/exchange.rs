@@ -70,7 +70,7 @@ impl Mapping {
 #[derive(Clone, Copy, Debug)]
 pub enum Fate<'c> {
     /// Its days go to this habit.
-    Habit(&'c Habit, Why),
+    Habit(&'c Habit),
     /// `--map "…=-"` left it out.
     LeftOut,
     /// It has no days: there is nothing to import.
@@ -78,19 +78,6 @@ pub enum Fate<'c> {
     /// No habit here matches it; the import waits for a `--map`. The habit
     /// whose id or title is closest to its name, if any is close.
     Unmatched(Option<&'c Habit>),
-}
-
-/// Why a Loop habit goes to a habit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Why {
-    /// A `--map` said so.
-    Mapped,
-    /// It carries the Loop identity an export from here gave the habit.
-    Identity,
-    /// Its name is the habit's id.
-    Id,
-    /// Its name is the habit's title.
-    Title,
 }
 
 /// Decides what becomes of each of `loop_habits`, in their order. Fails on
@@ -136,9 +123,7 @@ pub fn fates<'c>(
         {
             return match &mapping.habit {
                 // Checked above to be in the config.
-                Some(id) => config
-                    .habit(id)
-                    .map_or(Fate::LeftOut, |habit| Fate::Habit(habit, Why::Mapped)),
+                Some(id) => config.habit(id).map_or(Fate::LeftOut, Fate::Habit),
                 None => Fate::LeftOut,
             };
         }
@@ -154,15 +139,11 @@ pub fn fates<'c>(
             }
         };
         let name = loop_habit.name.trim();
-        if let Some(habit) = by(&|h| loop_habit.uuid.as_deref() == Some(identity(&h.id).as_str())) {
-            Fate::Habit(habit, Why::Identity)
-        } else if let Some(habit) = by(&|h| same(&h.id, name)) {
-            Fate::Habit(habit, Why::Id)
-        } else if let Some(habit) = by(&|h| same(&h.title, name)) {
-            Fate::Habit(habit, Why::Title)
-        } else {
-            Fate::Unmatched(closest_habit(config, name))
-        }
+        let carries = |h: &Habit| loop_habit.uuid.as_deref() == Some(identity(&h.id).as_str());
+        by(&carries)
+            .or_else(|| by(&|h| same(&h.id, name)))
+            .or_else(|| by(&|h| same(&h.title, name)))
+            .map_or_else(|| Fate::Unmatched(closest_habit(config, name)), Fate::Habit)
     };
     Ok(loop_habits.iter().map(fate).collect())
 }
@@ -317,7 +298,7 @@ at = "22:30"
         fates
             .iter()
             .map(|fate| match fate {
-                Fate::Habit(habit, why) => format!("{} ({why:?})", habit.id),
+                Fate::Habit(habit) => habit.id.clone(),
                 Fate::LeftOut => "left out".to_string(),
                 Fate::Empty => "empty".to_string(),
                 Fate::Unmatched(guess) => format!("unmatched, {:?}", guess.map(|h| &h.id)),
@@ -348,6 +329,9 @@ at = "22:30"
         let day = [(date(2024, 5, 1), Mark::Done)];
         let mut renamed = yes_no("Wasser", &day);
         renamed.uuid = Some(identity("walk"));
+        // What an export from here says outweighs what a name says.
+        let mut walk_named_water = yes_no("Water", &day);
+        walk_named_water.uuid = Some(identity("walk"));
         let loop_habits = [
             yes_no("WATER", &day),
             yes_no("drink water", &day),
@@ -357,20 +341,22 @@ at = "22:30"
             yes_no("Meditate", &[]),
             yes_no("Walkk", &day),
             yes_no("Run", &day),
+            walk_named_water,
         ];
         let fates = fates(&loop_habits, &config, &[map("floss=-"), map("Run=walk")]).unwrap();
         assert_eq!(
             ids(&fates),
             [
-                "water (Id)",
-                "water (Title)",
-                "walk (Identity)",
+                "water",
+                "water",
+                "walk",
                 "left out",
                 // Two habits are titled "Stretches": neither is taken.
                 "unmatched, Some(\"stretch\")",
                 "empty",
                 "unmatched, Some(\"walk\")",
-                "walk (Mapped)",
+                "walk",
+                "walk",
             ]
         );
     }
@@ -417,12 +403,12 @@ at = "22:30"
             yes_no("Floss", &[(date(2024, 3, 30), Mark::Done)]),
         ];
         let fates = fates(&loop_habits, &config, &[map("Floss=-")]).unwrap();
-        assert_eq!(ids(&fates), ["water (Id)", "walk (Id)", "left out"]);
+        assert_eq!(ids(&fates), ["water", "walk", "left out"]);
         let events: Vec<NewEvent> = loop_habits
             .iter()
             .zip(&fates)
             .filter_map(|(loop_habit, fate)| match fate {
-                Fate::Habit(habit, _) => Some(events(loop_habit, habit, &config.timezone)),
+                Fate::Habit(habit) => Some(events(loop_habit, habit, &config.timezone)),
                 _ => None,
             })
             .flatten()
@@ -486,7 +472,7 @@ at = "22:30"
         );
         // And back: the same habit, the same amounts.
         let fates = fates(std::slice::from_ref(&exported), &config, &[]).unwrap();
-        assert_eq!(ids(&fates), ["water (Identity)"]);
+        assert_eq!(ids(&fates), ["water"]);
         let amounts: Vec<_> = events(&exported, water, &config.timezone)
             .iter()
             .map(|e| (e.date, e.amount))

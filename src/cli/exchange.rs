@@ -127,25 +127,31 @@ pub(super) fn import(explicit: Option<&Path>, args: &ImportArgs) -> anyhow::Resu
     let mut counts = Vec::with_capacity(fates.len());
     for (loop_habit, fate) in backup.habits.iter().zip(&fates) {
         let before = events.len();
-        if let Fate::Habit(habit, _) = fate {
+        if let Fate::Habit(habit) = fate {
             events.extend(exchange::events(loop_habit, habit, &config.timezone));
         }
         counts.push(events.len() - before);
     }
-    let mut store = super::open_store()?;
-    let ids = store.append_unrecorded(&events, exchange::ORIGIN_KEY)?;
+    // Nothing to record makes no history either.
+    let ids = if events.is_empty() {
+        Vec::new()
+    } else {
+        let mut store = super::open_store()?;
+        let ids = store.append_unrecorded(&events, exchange::ORIGIN_KEY)?;
+        if ids.iter().any(Option::is_some) {
+            // A daemon not reachable on this bus may still use this history.
+            store.announce_change();
+        }
+        ids
+    };
     let added = ids.iter().filter(|id| id.is_some()).count();
-    if added > 0 {
-        // A daemon not reachable on this bus may still use this history.
-        store.announce_change();
-    }
 
     let mut lines = Vec::new();
     let mut ids = ids.iter();
     for ((loop_habit, fate), count) in backup.habits.iter().zip(&fates).zip(counts) {
         let name = Quoted(&loop_habit.name);
         lines.push(match fate {
-            Fate::Habit(habit, _) => {
+            Fate::Habit(habit) => {
                 let new = ids.by_ref().take(count).filter(|id| id.is_some()).count();
                 format!(
                     "{name} → {}: {}, {new} new",

@@ -253,6 +253,27 @@ fn loop_habits_are_matched_by_name_or_wait_for_a_map() {
         "habitd: --map \"Meditat\": the backup has no habit of that name; did you mean \"Meditate\"?\n"
     );
 
+    // Everything left out: nothing recorded, and no history made for it.
+    let said = run(
+        &home,
+        &[
+            "import",
+            "--loop",
+            file_arg,
+            "--map",
+            "Walking=-",
+            "--map",
+            "Meditate=-",
+            "--map",
+            "Drink Water=-",
+        ],
+    );
+    assert!(
+        said.ends_with(&format!("imported 0 days from {file_arg}\n")),
+        "{said}"
+    );
+    assert!(!history(&home).exists(), "the history was created");
+
     let said = run(
         &home,
         &[
