@@ -41,6 +41,8 @@ const DAY: usize = 24;
 const STOP_WAIT: Duration = Duration::from_secs(30);
 
 fn main() -> anyhow::Result<()> {
+    // As `habitd run` does before its threads start.
+    habitd::daemon::one_malloc_arena();
     let mut args = std::env::args().skip(1);
     let habits: usize = args
         .next()

@@ -44,7 +44,9 @@ pub fn load_state(store: &Store, config: &Config, now: Timestamp) -> Result<Stat
     for (habit, at) in store.last_reminded()? {
         state.reminded.note(&habit, at);
     }
-    state.diary = store.diary_from(since)?;
+    // Last night's entry, and the 8 weeks the advice in status looks at.
+    let today = config.timezone.to_datetime(now).date();
+    state.diary = store.diary_from(crate::report::advice_first_night(today))?;
     Ok(state)
 }
 

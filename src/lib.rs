@@ -8,12 +8,14 @@
 //!   what was missed, next wake-up), [`command`] (what a request records),
 //!   [`diary`] (the cramp diary: an episode's details, which night an
 //!   instant belongs to), [`status`], [`streak`], [`report`] and
-//!   [`review`] (reports as data), and [`core`] (the running daemon's
+//!   [`review`] (reports as data), [`exchange`] (what history goes to and
+//!   comes from Loop Habit Tracker), and [`core`] (the running daemon's
 //!   decisions: inputs in, effects out).
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
 //!   file watches, the history thread, the instance lock), [`store`]
-//!   (SQLite), [`notify`] (desktop notifications), [`control`] (D-Bus), [`cli`]
+//!   (SQLite), [`loop_backup`] (Loop Habit Tracker's backup files),
+//!   [`notify`] (desktop notifications), [`control`] (D-Bus), [`cli`]
 //!   (subcommands and all rendering).
 #![warn(missing_docs)]
 
@@ -28,7 +30,9 @@ pub mod daemon;
 pub mod diary;
 pub mod dirs;
 pub mod event;
+pub mod exchange;
 pub mod history;
+pub mod loop_backup;
 pub mod notify;
 pub mod ownership;
 pub mod plan;

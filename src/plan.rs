@@ -56,8 +56,9 @@ pub struct State {
     pub pause: Option<Pause>,
     /// Which reminders are behind us.
     pub reminded: Cursor,
-    /// The cramp diary's entries of recent nights, last night's among them
-    /// (for status and the morning check-in; planning does not read them).
+    /// The cramp diary's entries of the nights the advice looks at (8
+    /// weeks), last night's among them (for status and the morning
+    /// check-in; planning does not read them).
     pub diary: Vec<DiaryEntry>,
 }
 
@@ -201,13 +202,14 @@ impl State {
         );
     }
 
-    /// Forgets totals, rest days and diary nights before `date`: planning
-    /// looks no further back, and a daemon running for months keeps a flat
-    /// memory.
+    /// Forgets totals and rest days before `date`, and diary nights before
+    /// those the advice on `date` looks at: planning looks no further back,
+    /// and a daemon running for months keeps a flat memory.
     pub fn forget_before(&mut self, date: Date) {
         self.totals.retain(|(_, day), _| *day >= date);
         self.skipped.retain(|(_, day)| *day >= date);
-        self.diary.retain(|entry| entry.night >= date);
+        let advice_from = crate::report::advice_first_night(date);
+        self.diary.retain(|entry| entry.night >= advice_from);
     }
 
     /// How much of `habit` was done on `date`.

@@ -1,6 +1,6 @@
 //! The status report: per habit today's progress against the goal, the next
-//! reminder, and any snooze, skip or pause; and last night's entry in the
-//! cramp diary.
+//! reminder, and any snooze, skip or pause; last night's entry in the
+//! cramp diary, and the advice the diary calls for ([`crate::report`]).
 //!
 //! Built by one pure function from config, state and now, so the daemon
 //! (over D-Bus) and the command line (when no daemon runs) report the same.
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Config, Goal, Habit};
 use crate::diary::{self, Episode, Night};
 use crate::plan::{Plan, State};
+use crate::report::{self, Advice};
 use crate::timespec::rfc3339;
 
 /// The whole report; this is also the JSON of `habitd status --json`.
@@ -29,6 +30,8 @@ pub struct Status {
     pub habits: Vec<HabitStatus>,
     /// What the cramp diary says about last night.
     pub last_night: NightStatus,
+    /// Reasons to consider talking to a doctor, as in `habitd report`.
+    pub advice: Vec<Advice>,
 }
 
 /// A night in the report, as the cramp diary has it.
@@ -179,6 +182,7 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
             }),
         habits,
         last_night: night_status(state, diary::last_night(now, tz), tz),
+        advice: report::advice(&state.diary, today),
     }
 }
 
@@ -283,6 +287,38 @@ mod tests {
                 cramps: vec![]
             }
         );
+    }
+
+    #[test]
+    fn advice_comes_from_the_diary_and_survives_the_daemon_s_forgetting() {
+        let config = parse_str(DEFAULT_CONFIG, Origin::Builtin).unwrap();
+        let now: Timestamp = "2026-11-27T12:00:00Z".parse().unwrap();
+        let today = config.timezone.to_datetime(now).date();
+        let walking = |night: jiff::civil::Date| DiaryEntry {
+            id: 1,
+            at: now,
+            night,
+            record: Record::Cramp(Episode {
+                when: Some(crate::diary::Activity::Walking),
+                ..Episode::default()
+            }),
+        };
+        // Three weeks ago: in the advice's last 4 weeks, long before the
+        // days planning keeps.
+        let three_weeks_ago = today.checked_sub(jiff::ToSpan::days(21)).unwrap();
+        let mut state = State {
+            diary: vec![walking(three_weeks_ago)],
+            ..State::default()
+        };
+        state.forget_before(today.yesterday().unwrap());
+        let kinds: Vec<_> = build(&config, &state, now, true)
+            .advice
+            .iter()
+            .map(|a| a.kind)
+            .collect();
+        assert_eq!(kinds, [crate::report::AdviceKind::WhileWalking]);
+        state.diary.clear();
+        assert_eq!(build(&config, &state, now, true).advice, []);
     }
 
     #[test]

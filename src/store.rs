@@ -41,6 +41,8 @@ use crate::diary::{DiaryEntry, Episode};
 use crate::event::{Event, Kind, NewEvent, Source};
 use crate::ownership;
 
+mod imported;
+
 /// How long a write waits for another process's write to finish before
 /// giving up with [`StoreError::Locked`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -1485,7 +1487,7 @@ fn lacks_shm(error: &rusqlite::Error) -> bool {
 /// A `file:` URI opening `path` read-only and immutable. Every byte but
 /// the unreserved ones and `/` is percent-encoded, so no part of the path
 /// can be taken for a query parameter.
-fn immutable_uri(path: &Path) -> String {
+pub(crate) fn immutable_uri(path: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
     let mut uri = String::from("file:");
     for &byte in path.as_os_str().as_bytes() {

@@ -3,6 +3,7 @@
 //! codes.
 
 mod check;
+mod exchange;
 mod heatmap;
 mod log;
 mod next;
@@ -83,6 +84,12 @@ pub enum Command {
     /// The cramp report: nights with cramps per week, each habit's days
     /// met, and when to consider talking to a doctor.
     Report(report::ReportArgs),
+    /// Write the history as a Loop Habit Tracker backup:
+    /// `habitd export --loop habits.db`.
+    Export(exchange::ExportArgs),
+    /// Read a Loop Habit Tracker backup into the history:
+    /// `habitd import --loop "Loop Habits Backup.db"`.
+    Import(exchange::ImportArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -140,6 +147,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Streaks(args) => streaks::streaks(config, &args, &paint),
         Command::Log(args) => log::log(config, &args),
         Command::Report(args) => report::report(config, &args, &paint),
+        Command::Export(args) => exchange::export(config, &args),
+        Command::Import(args) => exchange::import(config, &args),
     };
     match outcome {
         Err(error) if error.is::<out::StdoutClosed>() => Ok(Exit::Success),

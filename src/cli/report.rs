@@ -48,8 +48,8 @@ pub(super) fn report(
         && path.file_name().is_none()
     {
         return Err(UsageError(format!(
-            "invalid --html {:?}: expected a file name, e.g. `habitd report --html cramps.html`",
-            path.display().to_string()
+            "invalid --html {}: expected a file name, e.g. `habitd report --html cramps.html`",
+            crate::quote::Quoted(&path.display().to_string())
         ))
         .into());
     }

@@ -110,9 +110,10 @@ pub(super) fn render(report: &Report, timezone: &str) -> String {
     page
 }
 
-/// Every how many weeks the x axis is labelled, so labels do not overlap.
-fn label_step(weeks: usize) -> usize {
-    weeks.div_ceil(13).max(1)
+/// Every how many weeks the x axis is labelled, so that labels (`07 Sep
+/// 26`, about 50 units wide) stand at least 56 units apart.
+fn label_step(slot: f64) -> usize {
+    (56.0 / slot).ceil().max(1.0) as usize
 }
 
 /// Bars of `shares` (one per week, `None` for a week with nothing to show)
@@ -135,7 +136,7 @@ fn bars(report: &Report, height: f64, class: &str, shares: &[(Option<f64>, Strin
             y + 4.0
         );
     }
-    let step = label_step(shares.len());
+    let step = label_step(slot);
     for (i, ((share, tooltip), week)) in shares.iter().zip(&report.weeks).enumerate() {
         let x = LEFT + slot * i as f64;
         match share {
@@ -434,6 +435,21 @@ mod tests {
         );
         assert!(page.contains("<td class=\"text\">walking</td><td class=\"text\">yes</td><td class=\"note\">calf</td>"), "{page}");
         assert!(page.contains(ADVICE_HEADING));
+    }
+
+    #[test]
+    fn axis_labels_do_not_crowd() {
+        let plot = WIDTH - LEFT - RIGHT;
+        for weeks in [1, 12, 13, 52, 520] {
+            let slot = plot / weeks as f64;
+            let step = label_step(slot);
+            assert!(slot * step as f64 >= 56.0, "{weeks} weeks");
+            assert!(
+                step == 1 || (slot * (step - 1) as f64) < 56.0,
+                "{weeks} weeks"
+            );
+        }
+        assert_eq!(label_step(plot / 12.0), 1);
     }
 
     #[test]

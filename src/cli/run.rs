@@ -9,6 +9,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use super::Exit;
 
 pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
+    crate::daemon::one_malloc_arena();
     let config = super::load_config(explicit.as_deref())?;
     // The daemon opens the history itself and keeps reminding (and retrying)
     // while it cannot: a broken store must not crash-loop the service.

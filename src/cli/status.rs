@@ -110,6 +110,9 @@ fn render(status: &Status, paint: &Paint) -> String {
         ));
     }
     out.push_str(&render_night(&status.last_night, paint));
+    for advice in &status.advice {
+        out.push_str(&format!("{} {}\n", paint.yellow("!"), escape(&advice.text)));
+    }
     out
 }
 
@@ -177,6 +180,7 @@ fn short_time(rfc3339: &str) -> String {
 mod tests {
     use super::*;
     use crate::diary::{Episode, Muscle};
+    use crate::report::{Advice, AdviceKind};
     use crate::status::{CrampStatus, HabitStatus, PauseStatus};
 
     fn habit(id: &str, done: i64, goal: u32, unit: &str) -> HabitStatus {
@@ -232,6 +236,10 @@ mod tests {
                     },
                 ],
             },
+            advice: vec![Advice {
+                kind: AdviceKind::WithSwelling,
+                text: "1 cramp with swelling\u{1b}[2J: consider talking to a doctor.".to_string(),
+            }],
         }
     }
 
@@ -263,7 +271,8 @@ mod tests {
              walk   20/20 min ✓  skipped today, no reminder planned\n\
              last night (Wed 2026-11-25): 2 cramps\n\
              \x20 03:10  calf, 5 min — woke me\\n\\u{1b}[2J\n\
-             \x20 05:00  no details\n"
+             \x20 05:00  no details\n\
+             ! 1 cramp with swelling\\u{1b}[2J: consider talking to a doctor.\n"
         );
         let running = Status {
             daemon: true,
@@ -276,7 +285,8 @@ mod tests {
         };
         assert_eq!(
             render(&running, &Paint { on: false }),
-            "daemon: running\npaused until resumed\nlast night (Wed 2026-11-25): 2 cramps\n  03:10  calf, 5 min — woke me\\n\\u{1b}[2J\n  05:00  no details\n"
+            "daemon: running\npaused until resumed\nlast night (Wed 2026-11-25): 2 cramps\n  03:10  calf, 5 min — woke me\\n\\u{1b}[2J\n  05:00  no details\n\
+             ! 1 cramp with swelling\\u{1b}[2J: consider talking to a doctor.\n"
         );
     }
 
@@ -290,7 +300,8 @@ mod tests {
              walk   \x1b[32m20/20 min ✓\x1b[0m  \x1b[2mskipped today, no reminder planned\x1b[0m\n\
              last night (Wed 2026-11-25): 2 cramps\n\
              \x20 03:10  \x1b[2mcalf, 5 min — woke me\\n\\u{1b}[2J\x1b[0m\n\
-             \x20 05:00  \x1b[2mno details\x1b[0m\n"
+             \x20 05:00  \x1b[2mno details\x1b[0m\n\
+             \x1b[33m!\x1b[0m 1 cramp with swelling\\u{1b}[2J: consider talking to a doctor.\n"
         );
     }
 

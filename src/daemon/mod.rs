@@ -61,6 +61,23 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// before spooling it.
 const STOP_WRITE_WAIT: Duration = Duration::from_secs(3);
 
+/// Makes the process's allocations share one malloc arena, as
+/// `MALLOC_ARENA_MAX=1` would; call it before any thread starts. glibc gives
+/// each thread that allocates an arena of its own, and the history thread's
+/// then fragments apart from the loop's: over a simulated week of 100 habits
+/// (examples/day_in_a_minute) private dirty memory kept creeping up by about
+/// 10 kB a day with two arenas and stayed flat with one, which also starts
+/// 340 kB smaller. The two threads seldom allocate at once, so sharing costs
+/// nothing measurable.
+pub fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tunable of glibc's allocator, and its
+    // answer (0 when refused) leaves the allocator as it was.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
 /// Runs the daemon until `shutdown` completes: owns the data directory's
 /// lock and the bus name, serves the control interface, shows reminders and
 /// records them in the history at `store_path`. A save of the config file,

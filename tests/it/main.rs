@@ -8,6 +8,7 @@ mod commands;
 mod config_check;
 mod daemon;
 mod diary;
+mod exchange;
 mod faults;
 mod fuzz;
 mod harness;

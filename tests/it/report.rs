@@ -377,6 +377,10 @@ fn report_refuses_bad_arguments() {
             &["report", "--weeks", "521"][..],
             "habitd: invalid --weeks 521: expected 1 to 520 (ten years), e.g. `habitd report --weeks 8`\n",
         ),
+        (
+            &["report", "--html", ".."][..],
+            "habitd: invalid --html \"..\": expected a file name, e.g. `habitd report --html cramps.html`\n",
+        ),
     ] {
         let out = home.habitd(None, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -452,8 +456,8 @@ fn run_chromium(page: &Path, profile: &Path, args: &[&str]) -> String {
 
 #[test]
 fn report_html_renders_in_headless_chromium() {
-    let chromium_available = chromium();
-    assert!(chromium_available.is_file());
+    // Before any work: without Chromium, fail at once saying so.
+    chromium();
     let (today, page, written) = on_one_day(&berlin(), |today| {
         let home = home_with(today, ALL);
         let page = home.path().join("report.html");
@@ -508,4 +512,106 @@ fn report_html_renders_in_headless_chromium() {
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(png.len() > 20_000, "{} bytes", png.len());
+}
+
+#[test]
+fn status_shows_the_advice_that_applies() {
+    for (seeded, expected) in [
+        (
+            ALL,
+            &["more_frequent", "while_walking", "with_swelling"][..],
+        ),
+        (
+            Seed {
+                earlier_nights: false,
+                warnings: false,
+            },
+            &[][..],
+        ),
+    ] {
+        let (json, text, report) = on_one_day(&berlin(), |today| {
+            let home = home_with(today, seeded);
+            (
+                success(&home.habitd(None, &["status", "--json"])),
+                success(&home.habitd(None, &["status"])),
+                success(&home.habitd(None, &["report", "--json"])),
+            )
+        });
+        let json = parse(&json);
+        assert_eq!(advice_kinds(&json), expected);
+        // The same words as the report's.
+        assert_eq!(json["advice"], parse(&report)["advice"]);
+        for advice in json["advice"].as_array().expect("advice") {
+            let line = format!("! {}\n", advice["text"].as_str().expect("text"));
+            assert!(text.contains(&line), "{line} in\n{text}");
+        }
+        assert_eq!(
+            text.contains("consider talking to a doctor"),
+            !expected.is_empty(),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn ten_years_of_history_make_a_report_and_a_page() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let tz = berlin();
+    let today = tz.to_datetime(jiff::Timestamp::now()).date();
+    let first = day(today, -3650);
+    let mut events = Vec::new();
+    for n in 0..3650 {
+        let night = day(first, n);
+        let at = start_of(night, &tz) + SignedDuration::from_hours(22);
+        events.push(NewEvent {
+            amount: Some(2),
+            ..NewEvent::new(at, night, Some("water"), Kind::Done, Source::Cli)
+        });
+        events.push(if n % 3 == 0 {
+            NewEvent {
+                data: Some(
+                    Episode {
+                        minutes: Some(5),
+                        note: Some("ü".repeat(400)),
+                        ..Episode::default()
+                    }
+                    .to_json(),
+                ),
+                ..NewEvent::new(at, night, None, Kind::Cramp, Source::Cli)
+            }
+        } else {
+            NewEvent::new(at, night, None, Kind::NoCramps, Source::Cli)
+        });
+    }
+    store(&home)
+        .append_all(&events)
+        .expect("writing the history");
+    let json = parse(&success(
+        &home.habitd(None, &["report", "--weeks", "520", "--json"]),
+    ));
+    let weeks = json["weeks"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 520);
+    // A full week in the middle: 7 nights, every third with a cramp.
+    let cramps = weeks[260]["cramp_nights"].as_u64().unwrap();
+    assert_eq!(weeks[260]["nights"], 7);
+    assert!((2..=3).contains(&cramps), "{cramps}");
+    let page = home.path().join("ten-years.html");
+    success(&home.habitd(
+        None,
+        &["report", "--weeks", "520", "--html", page.to_str().unwrap()],
+    ));
+    let html = std::fs::read_to_string(&page).expect("the page");
+    // A row per week, per daily habit compared, and per episode.
+    assert_eq!(
+        html.matches("<tr><td>").count(),
+        520 + count(&json["links"]) + count(&json["episodes"])
+    );
+    assert_eq!(count(&json["links"]), 2);
+    assert!(html.ends_with("</html>\n"));
+}
+
+/// The length of a JSON array.
+fn count(array: &Value) -> usize {
+    array.as_array().map_or(0, Vec::len)
 }
