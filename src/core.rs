@@ -484,10 +484,11 @@ impl Core {
         }
     }
 
-    /// Records `skipped` for each check-in ahead whose night is recorded
-    /// already: the plan passes over such a day like a habit's met day, and
-    /// the record says why it was not asked. Only nights still in the
-    /// planning state count, so this looks at a day or two at most.
+    /// Records `skipped` for each check-in ahead of the cursor whose night
+    /// is recorded already: the plan passes over such a day like a habit's
+    /// met day, and the record says why it was not asked. Only nights in the
+    /// planning state count (a few weeks), and no night after last night
+    /// can be recorded, so the walk is short.
     fn skip_answered_checkins(&mut self, now: Timestamp, out: &mut Vec<Effect>) {
         let Some(checkin) = self.config.reminder(CHECKIN) else {
             return;

@@ -1,8 +1,9 @@
 //! The morning check-in and the weekly look back through the real daemon on
 //! a private bus: the check-in comes at its time, its No and Yes record last
 //! night in the diary, a night recorded beforehand from the command line
-//! means no question; the look back's Report button writes the report and
-//! opens it with `xdg-open`, or logs where it is without one.
+//! means no question, and one recorded while it is on screen closes it; the
+//! look back's Report button writes the report and opens it with
+//! `xdg-open`, or logs where it is without one.
 
 use std::path::Path;
 use std::time::Duration;
@@ -157,6 +158,34 @@ async fn a_night_recorded_before_the_check_in_means_no_question() {
         .map(|e| e["kind"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(kinds, ["skipped"], "one record of the check-in's fate");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_night_recorded_from_the_command_line_closes_the_question_on_screen() {
+    let bus = DbusSession::start();
+    let mut server = NotificationServer::start(bus.address()).await;
+    let home = TestHome::new();
+    let (time, _) = utc_clock_in(2);
+    home.write_config(&config(&format!("at = \"{time}\""), &out_of_the_way(), ""));
+    let daemon = Daemon::spawn(bus.address(), &home, &["run"]);
+    let asked = server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no check-in:\n{}", daemon.log()));
+    let out = home.habitd(Some(bus.address()), &["cramp", "--none"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let closed = server
+        .next_close(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("the question stays on screen:\n{}", daemon.log()));
+    assert_eq!(closed, asked.id);
+    let entries = diary(&home);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["source"], "dbus");
 }
 
 /// Runs the look back now, presses Report with `path` as `PATH`, and
