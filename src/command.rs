@@ -178,7 +178,8 @@ impl Command {
     }
 }
 
-/// A button on a reminder.
+/// A button on a notification: a habit's reminder has Done, Snooze and
+/// Skip; the morning check-in No and Yes; the weekly look back Report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Record a completion (one unit, or the whole goal for minutes).
@@ -187,34 +188,57 @@ pub enum Action {
     Snooze,
     /// Make the day a rest day.
     Skip,
+    /// No cramps last night.
+    No,
+    /// Cramps last night.
+    Yes,
+    /// Open the report.
+    Report,
 }
 
 impl Action {
+    const ALL: [Action; 6] = [
+        Action::Done,
+        Action::Snooze,
+        Action::Skip,
+        Action::No,
+        Action::Yes,
+        Action::Report,
+    ];
+
     /// The action key sent to the notification server. Plain words, the same
-    /// on every reminder, so a notification server's rules can name them
-    /// (dunst: `action_name = done`).
+    /// on every notification, so a notification server's rules can name
+    /// them (dunst: `action_name = done`).
     pub fn key(self) -> &'static str {
         match self {
             Action::Done => "done",
             Action::Snooze => "snooze",
             Action::Skip => "skip",
+            Action::No => "no",
+            Action::Yes => "yes",
+            Action::Report => "report",
         }
     }
 
     /// The action with this key.
     pub fn from_key(key: &str) -> Option<Action> {
-        [Action::Done, Action::Snooze, Action::Skip]
-            .into_iter()
-            .find(|a| a.key() == key)
+        Action::ALL.into_iter().find(|a| a.key() == key)
     }
 
     /// What pressing this button on `habit`'s reminder for `day` records,
     /// pressed at `now`: Done counts for the day the reminder was for (at
     /// its last second when pressed after it), Skip rests that day, Snooze
-    /// postpones from now.
-    pub fn command(self, habit: &str, day: Date, config: &Config, now: Timestamp) -> Command {
+    /// postpones from now. `None` for the buttons a habit's reminder does
+    /// not have.
+    pub fn command(
+        self,
+        habit: &str,
+        day: Date,
+        config: &Config,
+        now: Timestamp,
+    ) -> Option<Command> {
         let habit = habit.to_string();
-        match self {
+        Some(match self {
             Action::Done => {
                 let today = config.timezone.to_datetime(now).date();
                 let at = (day < today)
@@ -239,8 +263,48 @@ impl Action {
                 habit,
                 date: Some(day),
             },
-        }
+            Action::No | Action::Yes | Action::Report => return None,
+        })
     }
+}
+
+/// The request an answer to the morning check-in about `night` stands for,
+/// given at `now`: No is `habitd cramp --none --date NIGHT`; Yes is
+/// `habitd cramp` with nothing known but the night, timed when it was
+/// answered, or at the night's last minute when answered after the night
+/// ended (see [`diary::NIGHT_ENDS`]), so it counts for the night asked
+/// about.
+pub fn checkin_answer(config: &Config, night: Date, cramps: bool, now: Timestamp) -> Request {
+    if !cramps {
+        return Request::NoCramps {
+            date: night.to_string(),
+        };
+    }
+    let last_minute = night
+        .tomorrow()
+        .ok()
+        .and_then(|morning| resolve(&config.timezone, morning.to_datetime(diary::NIGHT_ENDS)))
+        .and_then(|end| end.checked_sub(SignedDuration::from_mins(1)).ok());
+    let at = last_minute.map_or(now, |last| now.min(last));
+    Request::Cramp {
+        at: at.to_string(),
+        leg: String::new(),
+        muscle: String::new(),
+        minutes: String::new(),
+        when: String::new(),
+        swelling: false,
+        note: String::new(),
+    }
+}
+
+/// How to give the details of an episode recorded from the check-in for
+/// `night`: take it back and record it again, e.g. `habitd undo cramp &&
+/// habitd cramp --at "2026-11-27 03:00" --leg left --minutes 5`.
+pub fn episode_details_hint(night: Date) -> String {
+    let morning = night.tomorrow().unwrap_or(night);
+    format!(
+        "habitd undo {DIARY} && habitd cramp --at \"{morning} 03:00\" --leg left --muscle calf --minutes 5"
+    )
 }
 
 /// A request that cannot be carried out as asked; the message says what was

@@ -21,3 +21,15 @@ pub fn config_home() -> Option<PathBuf> {
 pub fn data_home() -> Option<PathBuf> {
     xdg("XDG_DATA_HOME", ".local/share")
 }
+
+/// `$XDG_CACHE_HOME`, default `~/.cache`.
+pub fn cache_home() -> Option<PathBuf> {
+    xdg("XDG_CACHE_HOME", ".cache")
+}
+
+/// `$XDG_RUNTIME_DIR`, if set to an absolute path: it has no default.
+pub fn runtime_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+}

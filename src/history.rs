@@ -14,6 +14,7 @@ use crate::command::{self, Command, Context, Rejected};
 use crate::config::Config;
 use crate::event::{NewEvent, Source};
 use crate::plan::State;
+use crate::review::{self, Week};
 use crate::store::{Store, StoreError};
 use crate::streak::History;
 
@@ -144,4 +145,19 @@ fn with_totals_of<'s>(
         state.totals.entry((habit, date)).or_insert(total);
     }
     Ok(Cow::Owned(state))
+}
+
+/// The weekly look back at `now`, from the store.
+pub fn week(store: &Store, config: &Config, now: Timestamp) -> Result<Week, StoreError> {
+    let today = config.timezone.to_datetime(now).date();
+    let habits = config
+        .habits
+        .iter()
+        .map(|habit| Ok((habit, streak_history(store, &habit.id)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let since = today
+        .checked_sub(jiff::Span::new().days(review::DAYS))
+        .unwrap_or(today);
+    let entries = store.diary_from(since)?;
+    Ok(review::build(&habits, &entries, today))
 }

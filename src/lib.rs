@@ -7,10 +7,10 @@
 //!   rules), [`config`] (validation with locations), [`plan`] (what is due,
 //!   what was missed, next wake-up), [`command`] (what a request records),
 //!   [`diary`] (the cramp diary: an episode's details, which night an
-//!   instant belongs to), [`status`], [`streak`] and [`report`] (reports
-//!   as data), [`exchange`] (what history goes to and comes from Loop Habit
-//!   Tracker), and [`core`] (the running
-//!   daemon's decisions: inputs in, effects out).
+//!   instant belongs to), [`status`], [`streak`], [`report`] and
+//!   [`review`] (reports as data), [`exchange`] (what history goes to and
+//!   comes from Loop Habit Tracker), and [`core`] (the running daemon's
+//!   decisions: inputs in, effects out).
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
 //!   file watches, the history thread, the instance lock), [`store`]
@@ -38,6 +38,7 @@ pub mod ownership;
 pub mod plan;
 pub mod quote;
 pub mod report;
+pub mod review;
 pub mod schedule;
 pub mod status;
 pub mod store;

@@ -18,9 +18,13 @@ use futures_lite::StreamExt;
 use notify_rust::{Hint, Notification, Timeout};
 use zbus::{MatchRule, MessageStream};
 
-use crate::command::Action;
+use jiff::civil::Date;
+
+use crate::command::{self, Action};
 use crate::config::{Expiry, Habit, Urgency};
 use crate::core::Content;
+use crate::quote::counted;
+use crate::review::Week;
 
 /// The application name notifications are sent under.
 pub const APP_NAME: &str = "habitd";
@@ -71,12 +75,87 @@ fn with_buttons(n: &mut Notification, habit: &Habit) {
         .action(Action::Skip.key(), "Skip today");
 }
 
-/// The notification for `habit`: a reminder (with the body and
-/// today's progress for count goals) and the Done / Snooze / Skip today
-/// buttons, or — once a unit is logged from it — the progress
-/// (`💧 3/8 glasses today`), with the buttons again until the goal is met.
+/// A night as the check-in names it: `Thu 2026-11-26`.
+fn night_name(night: Date) -> String {
+    night.strftime("%a %Y-%m-%d").to_string()
+}
+
+/// The look back's lines: one per habit, then the nights.
+fn week_lines(week: &Week) -> String {
+    let mut lines: Vec<String> = week
+        .habits
+        .iter()
+        .map(|h| match h.days.counted {
+            0 => format!("{}: no day to count", h.habit),
+            counted => format!(
+                "{}: goal met {} of {}",
+                h.habit,
+                h.days.met,
+                counted_days(counted)
+            ),
+        })
+        .collect();
+    let nights = week.nights;
+    let recorded = nights.cramps + nights.quiet;
+    lines.push(if recorded == 0 {
+        "Cramps: no night recorded this week".to_string()
+    } else {
+        let mut line = format!(
+            "Cramps: {} of {} recorded",
+            nights.cramps,
+            counted(recorded.into(), "night", "nights")
+        );
+        if nights.unrecorded > 0 {
+            line.push_str(&format!(", {} not recorded", nights.unrecorded));
+        }
+        line
+    });
+    lines.join("\n")
+}
+
+fn counted_days(n: u32) -> String {
+    counted(n.into(), "day", "days")
+}
+
+/// The notification for `habit` (or a built-in reminder): a reminder (with
+/// the body and today's progress for count goals) and the Done / Snooze /
+/// Skip today buttons, or — once a unit is logged from it — the progress
+/// (`💧 3/8 glasses today`), with the buttons again until the goal is met;
+/// the check-in's question with No and Yes, and the note that follows Yes;
+/// the weekly look back with Report.
 pub fn notification(habit: &Habit, content: &Content) -> Notification {
     match content {
+        Content::CheckIn { night } => {
+            let mut body = format!("The night of {}.", night_name(*night));
+            if let Some(more) = &habit.body {
+                body = format!("{body}\n{more}");
+            }
+            let mut n = base(habit, &habit.title, &body);
+            n.action(Action::No.key(), "No")
+                .action(Action::Yes.key(), "Yes");
+            n
+        }
+        Content::Episode { night } => {
+            let summary = format!("Cramps noted for the night of {}", night_name(*night));
+            let body = format!(
+                "Details unknown. To give them: {}",
+                command::episode_details_hint(*night)
+            );
+            let mut n = base(habit, &summary, &body);
+            // A note, not a question: it may go when the server likes.
+            n.timeout(Timeout::Default);
+            n
+        }
+        Content::Review(Ok(week)) => {
+            let mut n = base(habit, &habit.title, &week_lines(week));
+            n.action(Action::Report.key(), "Report");
+            n
+        }
+        Content::Review(Err(why)) => base(
+            habit,
+            &habit.title,
+            &format!("The history cannot be read, so the week is unknown: {why}"),
+        ),
         Content::Reminder(progress) => {
             let progress = progress.as_ref().map(|p| format!("{p} today"));
             let body = match (habit.body.as_deref(), progress) {

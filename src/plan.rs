@@ -18,8 +18,8 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::{Config, Habit};
-use crate::diary::DiaryEntry;
+use crate::config::{CHECKIN, Config, Habit};
+use crate::diary::{DiaryEntry, Night};
 use crate::event::{Event, Kind};
 use crate::schedule::{Schedule, resolve};
 
@@ -188,6 +188,20 @@ impl State {
         state
     }
 
+    /// Takes in what the daemon decided itself, which a read of the store
+    /// may not hold yet (asked for before it was written, or waiting to be
+    /// written): the later reminder cursors, and the check-in's `skipped`
+    /// days, which are then never recorded twice.
+    pub fn merge_own(&mut self, mine: &State) {
+        self.reminded.merge(&mine.reminded);
+        self.skipped.extend(
+            mine.skipped
+                .iter()
+                .filter(|(reminder, _)| reminder == CHECKIN)
+                .cloned(),
+        );
+    }
+
     /// Forgets totals and rest days before `date`, and diary nights before
     /// those the advice on `date` looks at: planning looks no further back,
     /// and a daemon running for months keeps a flat memory.
@@ -209,6 +223,17 @@ impl State {
     /// Whether `habit`'s goal is met on `date`.
     pub fn met(&self, habit: &Habit, date: Date) -> bool {
         self.total(&habit.id, date) >= i64::from(habit.goal.amount())
+    }
+
+    /// Whether `reminder` has nothing left to ask on `date`: a habit's goal
+    /// is met, or the check-in's night (the one before `date`) is recorded.
+    pub fn settled(&self, reminder: &Habit, date: Date) -> bool {
+        if reminder.id == CHECKIN {
+            date.yesterday()
+                .is_ok_and(|night| Night::of(&self.diary, night).is_recorded())
+        } else {
+            self.met(reminder, date)
+        }
     }
 
     /// Whether `date` is a rest day for `habit`.
@@ -333,7 +358,7 @@ impl<'a> Plan<'a> {
                 _ => raw?,
             };
             let date = tz.to_datetime(at).date();
-            if self.state.is_skipped(&habit.id, date) || self.state.met(habit, date) {
+            if self.state.is_skipped(&habit.id, date) || self.state.settled(habit, date) {
                 // Nothing more that day: jump to its end rather than walk a
                 // one-second grid through it.
                 cursor = start_of_next_day(self.config, date)?
@@ -436,7 +461,7 @@ impl<'a> Plan<'a> {
             .checked_sub(self.config.catch_up)
             .unwrap_or(Timestamp::MIN)
             .min(on_time_from.unwrap_or(Timestamp::MAX));
-        for habit in &self.config.habits {
+        for habit in self.config.reminders() {
             let start = self.state.reminded.start(&habit.id).unwrap_or(recent_from);
             // Older than catch-up: only counted, and the count is bounded, so
             // a one-second schedule after a month away stays cheap.
@@ -523,8 +548,7 @@ impl<'a> Plan<'a> {
     /// last reminder, if later).
     pub fn next_wake(&self, after: Timestamp) -> Option<Occurrence> {
         self.config
-            .habits
-            .iter()
+            .reminders()
             .filter_map(|h| {
                 Some((
                     self.next_for(h, self.habit_cursor(h, after), Assume::default())?,
@@ -565,8 +589,7 @@ impl<'a> Plan<'a> {
         let plan = *self;
         let heap = self
             .config
-            .habits
-            .iter()
+            .reminders()
             .filter(|h| only.is_empty() || only.contains(&h.id))
             .filter_map(|habit| {
                 let assume = Assume::default();
@@ -1074,6 +1097,8 @@ goal = { minutes = 20 }
         let text = r#"
 [settings]
 timezone = "UTC"
+[checkin]
+enabled = false
 [habits.water]
 title = "Water"
 pace = "09:00-21:00"
@@ -1230,7 +1255,8 @@ goal = { count = 8, unit = "glasses" }
 
     #[test]
     fn listing_the_next_100_of_1000_habits_plans_1100_reminders_not_100000() {
-        let mut text = String::from("[settings]\ntimezone = \"Europe/Berlin\"\n");
+        let mut text =
+            String::from("[settings]\ntimezone = \"Europe/Berlin\"\n[checkin]\nenabled = false\n");
         for i in 0..1000 {
             let schedule = match i % 4 {
                 0 => "every = \"1h\"".to_string(),
@@ -1265,8 +1291,7 @@ goal = { count = 8, unit = "glasses" }
         let mut all = Vec::new();
         for habit in plan
             .config
-            .habits
-            .iter()
+            .reminders()
             .filter(|h| only.is_empty() || only.contains(&h.id))
         {
             let mut at = after;

@@ -92,7 +92,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
     let store = super::open_store()?;
     let habit = args.habit.as_deref();
     if let Some(habit) = habit
-        && config.habit(habit).is_none()
+        && config.reminder(habit).is_none()
     {
         // A habit removed from the config keeps its history, readable
         // under its old id; a name with no history at all is a typo.

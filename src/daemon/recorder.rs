@@ -68,6 +68,15 @@ pub enum Job {
         /// The instant the state is for.
         now: Timestamp,
     },
+    /// Work out the week just ending; answered with [`Input::Week`].
+    Week {
+        /// Passed back in the answer.
+        ticket: Ticket,
+        /// The config in force.
+        config: Box<Config>,
+        /// The instant the week ends.
+        now: Timestamp,
+    },
     /// Write what waits (trying until `deadline`), spool the rest, and end.
     Stop {
         /// When to give up and spool.
@@ -188,6 +197,20 @@ impl Keeper {
                             e.to_string()
                         });
                         let _ = answers.send(Input::Loaded(loaded));
+                    }
+                    Job::Week {
+                        ticket,
+                        config,
+                        now,
+                    } => {
+                        let week = self
+                            .store()
+                            .and_then(|store| history::week(store, &config, now));
+                        let outcome = week.map_err(|e| {
+                            self.trouble("read the week", &e);
+                            e.to_string()
+                        });
+                        let _ = answers.send(Input::Week { ticket, outcome });
                     }
                     Job::Stop { deadline } => return self.stop(deadline),
                 }

@@ -17,10 +17,11 @@ use crate::support::{
 const WAIT: Duration = Duration::from_secs(15);
 
 /// A config of one water habit with an unreachable goal, reminded by
-/// `schedule`.
+/// `schedule`; the morning check-in is off, so a run at 08:30 UTC sees the
+/// habit's notifications alone.
 pub(crate) fn config(schedule: &str) -> String {
     format!(
-        "[settings]\ntimezone = \"UTC\"\n[habits.water]\ntitle = \"Water\"\ngoal = {{ count = 10000, unit = \"glasses\" }}\n{schedule}\n"
+        "[settings]\ntimezone = \"UTC\"\n[checkin]\nenabled = false\n[habits.water]\ntitle = \"Water\"\ngoal = {{ count = 10000, unit = \"glasses\" }}\n{schedule}\n"
     )
 }
 

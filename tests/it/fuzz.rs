@@ -1359,6 +1359,7 @@ proptest! {
             timezone: zone,
             catch_up: secs(900),
             habits,
+            builtins: Vec::new(),
         };
         let state = build_state(&g, &config, after);
         let plan = Plan::new(&config, &state);
@@ -1404,6 +1405,7 @@ proptest! {
             timezone: zone,
             catch_up: secs(catch_up),
             habits,
+            builtins: Vec::new(),
         };
         let state = build_state(&g, &config, cursor);
         let now = cursor.checked_add(secs(elapsed)).unwrap();
@@ -1458,6 +1460,7 @@ proptest! {
             timezone: tz(zone),
             catch_up: secs(900),
             habits,
+            builtins: Vec::new(),
         };
         for habit in &config.habits {
             let _ = habit.schedule.next_after(&config.timezone, after);

@@ -217,7 +217,8 @@ fn check_describes_every_schedule_and_goal() {
     let home = TestHome::new();
     let path = home.write_config(SCHEDULES);
     let tz = TimeZone::get("Europe/Berlin").expect("a zone");
-    let ids = ["nap", "read", "stretch", "walk", "water"];
+    // The check-in, on by default, is listed after the habits.
+    let ids = ["nap", "read", "stretch", "walk", "water", "checkin"];
     // The next reminders move with the clock: take them from `next` just
     // before and just after, and compare once they agree.
     for _ in 0..5 {
@@ -233,7 +234,7 @@ fn check_describes_every_schedule_and_goal() {
         if before != after {
             continue;
         }
-        let [nap, read, stretch, walk, water] = &before[..] else {
+        let [nap, read, stretch, walk, water, checkin] = &before[..] else {
             unreachable!()
         };
         assert_eq!(
@@ -248,6 +249,7 @@ read     at 08:00, 20:00 every day; goal 1 time, 3 days a week; next {read}
 stretch  cron `30 12 * * 1-5`: at 12:30, Monday-Friday; goal 1 time; next {stretch}
 walk     at 17:30 on weekdays; goal 20 min, 1 day a week; next {walk}
 water    every 1h from 09:00 to 21:00 every day; goal 8 glasses; next {water}
+checkin: at 08:30 every day; next {checkin}
 ok: 5 habits
 ",
                 path = path.display()
