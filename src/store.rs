@@ -581,6 +581,13 @@ const DIARY_SINCE: &str = select_events!(
 const DIARY_OF_NIGHT: &str =
     select_events!(from = "live_diary", "WHERE date = ?1 ORDER BY at_ms, id");
 
+/// The diary's events — `cramp`, `no_cramps` (?1, ?2), and the `undone`s
+/// (?3) without a habit, which took diary entries back (a completion's
+/// names its habit) — dated ?4 or later (`''` sorts before every date), in
+/// id order.
+const DIARY_EVENTS: &str =
+    select_events!("WHERE kind IN (?1, ?2, ?3) AND habit IS NULL AND date >= ?4 ORDER BY id");
+
 /// The latest diary entry recorded that was not taken back. SQLite sorts the
 /// diary's entries by id (a few a night): a cost paid once per `undo`.
 const LAST_DIARY_ENTRY: &str = select_events!(from = "live_diary", "ORDER BY id DESC LIMIT 1");
@@ -894,6 +901,24 @@ impl Store {
                 self.stream_events(EVENTS_OF_HABIT_SINCE, params![habit, since], visit)
             }
         }
+    }
+
+    /// Hands the cramp diary's events dated `since` or later (all if
+    /// `None`) to `visit` one at a time, in id order, as
+    /// [`Store::each_event`] does: its entries, and the `undone`s that
+    /// took entries back, whether or not they were taken back.
+    pub fn each_diary_event<E: From<StoreError>>(
+        &self,
+        since: Option<Date>,
+        visit: impl FnMut(Event) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let since = since.map(|date| date.to_string()).unwrap_or_default();
+        let kinds = [Kind::Cramp, Kind::NoCramps, Kind::Undone].map(Kind::as_str);
+        self.stream_events(
+            DIARY_EVENTS,
+            params![kinds[0], kinds[1], kinds[2], since],
+            visit,
+        )
     }
 
     /// Whether `habit` has any event at all.
@@ -2465,6 +2490,23 @@ mod tests {
             [ids[2], ids[1]]
         );
         assert_eq!(nights(&store, "2024-05-01").len(), 3);
+        // The diary's events, the undone among them, but no completion.
+        let mut diary = Vec::new();
+        store
+            .each_diary_event(Some(date("2024-05-02")), |e| {
+                diary.push((e.id, e.kind));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(
+            diary,
+            [
+                (ids[1], Kind::Cramp),
+                (ids[2], Kind::Cramp),
+                (ids[3], Kind::Cramp),
+                (ids[4] + 1, Kind::Undone)
+            ]
+        );
         // Completions are not the diary's, nor the diary's undo theirs.
         assert_eq!(store.last_undoable(None).unwrap().unwrap().id, ids[4]);
         assert_eq!(
@@ -3429,7 +3471,15 @@ mod tests {
     #[test]
     fn history_queries_use_indexes() {
         let (_dir, store) = temp_store();
-        let queries: [(&str, Vec<String>); 17] = [
+        let queries: [(&str, Vec<String>); 18] = [
+            (
+                "each_diary_event",
+                plan(
+                    &store,
+                    DIARY_EVENTS,
+                    ["cramp", "no_cramps", "undone", "2024-05-01"],
+                ),
+            ),
             ("diary_from", plan(&store, DIARY_SINCE, ["2024-05-01"])),
             ("diary_of", plan(&store, DIARY_OF_NIGHT, ["2024-05-01"])),
             ("last_diary_entry", plan(&store, LAST_DIARY_ENTRY, [])),

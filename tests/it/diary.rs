@@ -544,3 +544,36 @@ fn the_daemons_status_follows_the_diary_whoever_writes_it() {
     }
     daemon.terminate(WAIT).expect("habitd stops");
 }
+
+#[test]
+fn log_cramp_shows_the_diary_alone_with_what_was_taken_back() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let night = days_ago(2);
+    succeeded(&home.habitd(None, &["cramp", "--none", "--date", &night.to_string()]));
+    succeeded(&home.habitd(None, &["done", "water", "2"]));
+    succeeded(&home.habitd(None, &["undo", "cramp"]));
+    succeeded(&home.habitd(None, &["undo", "water"]));
+    let log = succeeded(&home.habitd(None, &["log", "cramp"]));
+    let tails: Vec<&str> = log
+        .lines()
+        .map(|line| line.split_once("  ").expect("a time, then the rest").1)
+        .collect();
+    assert_eq!(
+        tails,
+        [
+            format!("  no_cramps, night of {night}  (cli)"),
+            format!("  undone, night of {night}  (cli)"),
+        ]
+    );
+    let csv = succeeded(&home.habitd(
+        None,
+        &["log", "cramp", "--csv", "--since", &today().to_string()],
+    ));
+    assert_eq!(
+        csv,
+        "id,at,date,habit,kind,amount,until,target,source,data\n"
+    );
+    let all = succeeded(&home.habitd(None, &["log", "--csv"]));
+    assert_eq!(all.lines().count(), 5, "{all}");
+}
