@@ -27,8 +27,11 @@ pub struct Status {
     pub paused: Option<PauseStatus>,
     /// One entry per habit, sorted by id.
     pub habits: Vec<HabitStatus>,
-    /// What the cramp diary says about last night.
-    pub last_night: NightStatus,
+    /// What the cramp diary says about last night. Always there; `None`
+    /// only when read from a daemon of a habitd before the diary, still
+    /// running until it is restarted.
+    #[serde(default)]
+    pub last_night: Option<NightStatus>,
 }
 
 /// A night in the report, as the cramp diary has it.
@@ -178,7 +181,7 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
                 until: p.until.map(show),
             }),
         habits,
-        last_night: night_status(state, diary::last_night(now, tz), tz),
+        last_night: Some(night_status(state, diary::last_night(now, tz), tz)),
     }
 }
 
@@ -268,13 +271,15 @@ mod tests {
             })
         );
         let day_before: Timestamp = "2026-11-26T19:00:00Z".parse().unwrap();
-        let quiet = build(&config, &state, day_before, false).last_night;
+        let quiet = build(&config, &state, day_before, false)
+            .last_night
+            .unwrap();
         assert_eq!(
             (quiet.night.as_str(), quiet.entry),
             ("2026-11-25", NightEntry::NoCramps)
         );
         state.diary.clear();
-        let missing = build(&config, &state, now, false).last_night;
+        let missing = build(&config, &state, now, false).last_night.unwrap();
         assert_eq!(
             missing,
             NightStatus {
@@ -283,6 +288,11 @@ mod tests {
                 cramps: vec![]
             }
         );
+        // A report from a daemon that predates the diary still reads.
+        let mut older = serde_json::to_value(build(&config, &state, now, true)).unwrap();
+        older.as_object_mut().unwrap().remove("last_night");
+        let read: Status = serde_json::from_value(older).unwrap();
+        assert_eq!(read.last_night, None);
     }
 
     #[test]

@@ -577,3 +577,38 @@ fn log_cramp_shows_the_diary_alone_with_what_was_taken_back() {
     let all = succeeded(&home.habitd(None, &["log", "--csv"]));
     assert_eq!(all.lines().count(), 5, "{all}");
 }
+
+/// The interface of a habitd from before the diary: `Done` only.
+struct BeforeTheDiary;
+
+#[zbus::interface(name = "org.habitd.Habitd1")]
+impl BeforeTheDiary {
+    async fn done(&self, habit: String, _amount: String, _at: String) -> String {
+        format!("{habit}: done")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_from_before_the_diary_is_named_as_the_one_to_restart() {
+    let bus = DbusSession::start();
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let _older = zbus::connection::Builder::address(bus.address())
+        .name("org.habitd.Habitd")
+        .serve_at("/org/habitd/Habitd", BeforeTheDiary)
+        .build()
+        .await
+        .unwrap();
+    let out = home.habitd(Some(bus.address()), &["cramp", "--none"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "habitd: the running habitd is older than this command and does not know it; restart it (`systemctl --user restart habitd`) and try again\n"
+    );
+    assert_eq!(
+        succeeded(&home.habitd(Some(bus.address()), &["done", "water"])),
+        "water: done\n"
+    );
+    let events = log_events(&home);
+    assert_eq!(count(&events, "no_cramps"), 0);
+}
