@@ -1172,16 +1172,59 @@ impl Store {
         }
     }
 
+    /// Runs `f` with the write lock held throughout (`BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout), so that what it reads cannot change
+    /// before what it appends is committed: a command's check of the
+    /// history and its record are one transaction, and two processes cannot
+    /// both pass the same check (two quiet nights, two undos of one
+    /// completion). Nothing is kept unless `f` succeeds. On a history
+    /// opened read-only `f` runs without the lock, and its first append says
+    /// why it cannot write.
+    pub fn atomically<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if self.cannot_write.is_some() {
+            return f(self);
+        }
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| sqlite_error(&self.path, e))?;
+        let outcome = f(self).and_then(|value| {
+            self.conn
+                .execute_batch("COMMIT")
+                .map_err(|e| sqlite_error(&self.path, e).into())
+                .map(|()| value)
+        });
+        // After an error SQLite may have rolled back already (a full disk).
+        if outcome.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        outcome
+    }
+
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken
     /// up front (waiting up to the busy timeout), so a writer never fails
     /// halfway for want of upgrading a read lock. Nothing is kept unless
-    /// everything succeeds.
+    /// everything succeeds. Within [`Store::atomically`], whose transaction
+    /// holds the lock already, a savepoint.
     fn write<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         if let Some(error) = self.cannot_write.take() {
             return Err(error);
+        }
+        if !self.conn.is_autocommit() {
+            let savepoint = self
+                .conn
+                .savepoint()
+                .map_err(|e| sqlite_error(&self.path, e))?;
+            let value = f(&savepoint).map_err(|e| sqlite_error(&self.path, e))?;
+            savepoint
+                .commit()
+                .map_err(|e| sqlite_error(&self.path, e))?;
+            return Ok(value);
         }
         let tx = self
             .conn
@@ -2435,6 +2478,39 @@ mod tests {
         let diary = store.diary_from(date("2024-06-01")).unwrap();
         assert_eq!(diary.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
         assert_eq!(kept_totals(&conn).len(), totals.len());
+    }
+
+    #[test]
+    fn atomically_keeps_all_or_nothing_and_holds_the_lock_throughout() {
+        let (dir, mut store) = temp_store();
+        let path = dir.path().join("habitd.db");
+        let failed: Result<(), StoreError> = store.atomically(|store| {
+            store.append(&done("a", "2024-05-01", 1))?;
+            Err(StoreError::Locked { path: path.clone() })
+        });
+        assert!(failed.is_err());
+        assert_eq!(store.events(None, None).unwrap(), []);
+        assert_eq!(store.daily_totals("a").unwrap(), []);
+
+        let mut other = Store::open(&path).unwrap();
+        other.set_busy_timeout(Duration::from_millis(50)).unwrap();
+        store
+            .atomically(|store| {
+                // Read, then another writer comes: it waits, and gives up.
+                assert_eq!(store.last_undoable(None)?, None);
+                let error = other.append(&done("b", "2024-05-01", 1)).unwrap_err();
+                assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+                store.append_all(&[done("a", "2024-05-01", 2), done("a", "2024-05-02", 3)])?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(
+            store.daily_totals("a").unwrap(),
+            [(date("2024-05-01"), 2), (date("2024-05-02"), 3)]
+        );
+        // The lock is released: the other writer gets in now.
+        other.append(&done("b", "2024-05-01", 1)).unwrap();
+        assert_eq!(store.events(None, None).unwrap().len(), 3);
     }
 
     #[test]

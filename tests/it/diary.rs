@@ -612,3 +612,26 @@ async fn a_daemon_from_before_the_diary_is_named_as_the_one_to_restart() {
     let events = log_events(&home);
     assert_eq!(count(&events, "no_cramps"), 0);
 }
+
+#[test]
+fn a_night_is_recorded_quiet_once_however_many_ask_at_once() {
+    // Without a daemon each command checks the history and records on its
+    // own; the check and the record are one transaction, so of eight at
+    // once exactly one records the night and seven are refused.
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    succeeded(&home.habitd(None, &["log"]));
+    let night = days_ago(2).to_string();
+    let outs: Vec<Output> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| home.habitd(None, &["cramp", "--none", "--date", &night])))
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    let recorded = outs.iter().filter(|out| out.status.success()).count();
+    assert_eq!(recorded, 1);
+    for out in outs.iter().filter(|out| !out.status.success()) {
+        assert!(refused(out).contains("is already recorded as without cramps"));
+    }
+    assert_eq!(count(&log_events(&home), "no_cramps"), 1);
+}
