@@ -403,6 +403,27 @@ fn parse_record_time(
     })
 }
 
+/// When a cramp came, as [`parse_time`] reads it, except that `HH:MM` is
+/// the latest such time: yesterday's when it has not come yet today. The
+/// diary is mostly written in the morning, and then `--at 23:30` means
+/// last night.
+fn parse_cramp_time(config: &Config, text: &str, now: Timestamp) -> Result<Timestamp, Rejected> {
+    let at = parse_record_time(config, "a cramp", text, now)?;
+    let tz = &config.timezone;
+    if at > now
+        && let Ok(clock) = parse_clock_time(text)
+        && let Some(yesterday) = tz
+            .to_datetime(now)
+            .date()
+            .yesterday()
+            .ok()
+            .and_then(|day| resolve(tz, day.to_datetime(clock)))
+    {
+        return Ok(yesterday);
+    }
+    Ok(at)
+}
+
 /// A night as messages name it: `Thu 2026-11-26`.
 fn night_name(night: Date) -> String {
     night.strftime("%a %Y-%m-%d").to_string()
@@ -893,7 +914,7 @@ pub fn from_request(
             note,
         } => Command::Cramp {
             at: optional(at)
-                .map(|t| parse_record_time(config, "a cramp", t, now))
+                .map(|t| parse_cramp_time(config, t, now))
                 .transpose()?,
             episode: parse_episode(leg, muscle, minutes, when, *swelling, note)?,
         },
@@ -1539,7 +1560,7 @@ mod tests {
             "a note of 100000 bytes is too long: expected at most 1000 bytes"
         );
         assert_eq!(
-            refused(&[("at", "16:00")]),
+            refused(&[("at", "2026-11-26 16:00")]),
             "cannot record a cramp at 16:00: that is in the future; expected a time from 2025-11-26 up to now"
         );
         assert_eq!(
@@ -1722,6 +1743,35 @@ mod tests {
                 .unwrap_err()
                 .0,
             "nothing to undo in the cramp diary"
+        );
+    }
+
+    #[test]
+    fn a_cramp_at_a_time_not_come_yet_today_came_yesterday() {
+        let c = config();
+        // now() is 15:00 in Berlin: 16:00 has not come yet, 14:00 has.
+        let at = |text: &str| {
+            let command = request(&c, cramp_request(&[("at", text)]), now()).unwrap();
+            let e = events(&c, &command, &Context::default(), Source::Cli, now()).unwrap();
+            (e[0].at.to_string(), e[0].date.to_string())
+        };
+        assert_eq!(
+            at("16:00"),
+            ("2026-11-25T15:00:00Z".into(), "2026-11-25".into())
+        );
+        assert_eq!(
+            at("14:00"),
+            ("2026-11-26T13:00:00Z".into(), "2026-11-26".into())
+        );
+        assert_eq!(
+            at("03:00"),
+            ("2026-11-26T02:00:00Z".into(), "2026-11-25".into())
+        );
+        // A date-time says which day.
+        assert!(
+            request(&c, cramp_request(&[("at", "2026-11-26 16:00")]), now())
+                .and_then(|command| events(&c, &command, &Context::default(), Source::Cli, now()))
+                .is_err()
         );
     }
 }

@@ -316,9 +316,14 @@ fn refusal(error: zbus::Error) -> Result<Refusal, zbus::Error> {
             }
         }
         // A habitd of the previous version, still running until it is
-        // restarted, refuses with the standard InvalidArgs.
+        // restarted, refuses with the standard InvalidArgs, and does not
+        // know the methods added since (the diary's).
         zbus::Error::FDO(e) => match e.as_ref() {
             fdo::Error::InvalidArgs(text) => Some(Refusal::Invalid(text.clone())),
+            fdo::Error::UnknownMethod(_) => Some(Refusal::Failed(
+                "the running habitd is older than this command and does not know it; restart it (`systemctl --user restart habitd`) and try again"
+                    .to_string(),
+            )),
             _ => None,
         },
         _ => None,

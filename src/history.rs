@@ -94,7 +94,29 @@ pub fn apply(
     source: Source,
     now: Timestamp,
 ) -> Result<Applied, ApplyError> {
-    let context = match command {
+    // The check and the record are one transaction: two commands at once
+    // (no daemon, two terminals) cannot both find the night unrecorded, or
+    // both take back the same completion.
+    let (context, events) = store.atomically(|store| {
+        let context = context(store, config, command, now)?;
+        let events = command::events(config, command, &context, source, now)?;
+        store.append_all(&events)?;
+        Ok::<_, ApplyError>((context, events))
+    })?;
+    let state = load_state(store, config, now)?;
+    let shown = with_totals_of(store, &state, &events, recent_since(config, now))?;
+    let message = command::confirmation(config, &shown, &context, &events, now);
+    Ok(Applied { message, state })
+}
+
+/// What the history says that `command` depends on.
+fn context(
+    store: &Store,
+    config: &Config,
+    command: &Command,
+    now: Timestamp,
+) -> Result<Context, StoreError> {
+    Ok(match command {
         Command::Undo { habit } => Context {
             last_done: store.last_undoable(habit.as_deref())?,
             last_entry: match habit {
@@ -118,13 +140,7 @@ pub fn apply(
             },
             None => Context::default(),
         },
-    };
-    let events = command::events(config, command, &context, source, now)?;
-    store.append_all(&events)?;
-    let state = load_state(store, config, now)?;
-    let shown = with_totals_of(store, &state, &events, recent_since(config, now))?;
-    let message = command::confirmation(config, &shown, &context, &events, now);
-    Ok(Applied { message, state })
+    })
 }
 
 /// `state` (which looks back to `since`) with the day totals of `events`'

@@ -28,9 +28,14 @@ pub struct Status {
     pub paused: Option<PauseStatus>,
     /// One entry per habit, sorted by id.
     pub habits: Vec<HabitStatus>,
-    /// What the cramp diary says about last night.
-    pub last_night: NightStatus,
-    /// Reasons to consider talking to a doctor, as in `habitd report`.
+    /// What the cramp diary says about last night. Always there; `None`
+    /// only when read from a daemon of a habitd before the diary, still
+    /// running until it is restarted.
+    #[serde(default)]
+    pub last_night: Option<NightStatus>,
+    /// Reasons to consider talking to a doctor, as in `habitd report`
+    /// (empty from a daemon of a habitd before the report).
+    #[serde(default)]
     pub advice: Vec<Advice>,
 }
 
@@ -181,7 +186,7 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
                 until: p.until.map(show),
             }),
         habits,
-        last_night: night_status(state, diary::last_night(now, tz), tz),
+        last_night: Some(night_status(state, diary::last_night(now, tz), tz)),
         advice: report::advice(&state.diary, today),
     }
 }
@@ -272,13 +277,15 @@ mod tests {
             })
         );
         let day_before: Timestamp = "2026-11-26T19:00:00Z".parse().unwrap();
-        let quiet = build(&config, &state, day_before, false).last_night;
+        let quiet = build(&config, &state, day_before, false)
+            .last_night
+            .unwrap();
         assert_eq!(
             (quiet.night.as_str(), quiet.entry),
             ("2026-11-25", NightEntry::NoCramps)
         );
         state.diary.clear();
-        let missing = build(&config, &state, now, false).last_night;
+        let missing = build(&config, &state, now, false).last_night.unwrap();
         assert_eq!(
             missing,
             NightStatus {
@@ -287,6 +294,11 @@ mod tests {
                 cramps: vec![]
             }
         );
+        // A report from a daemon that predates the diary still reads.
+        let mut older = serde_json::to_value(build(&config, &state, now, true)).unwrap();
+        older.as_object_mut().unwrap().remove("last_night");
+        let read: Status = serde_json::from_value(older).unwrap();
+        assert_eq!(read.last_night, None);
     }
 
     #[test]

@@ -583,6 +583,13 @@ const DIARY_SINCE: &str = select_events!(
 const DIARY_OF_NIGHT: &str =
     select_events!(from = "live_diary", "WHERE date = ?1 ORDER BY at_ms, id");
 
+/// The diary's events — `cramp`, `no_cramps` (?1, ?2), and the `undone`s
+/// (?3) without a habit, which took diary entries back (a completion's
+/// names its habit) — dated ?4 or later (`''` sorts before every date), in
+/// id order.
+const DIARY_EVENTS: &str =
+    select_events!("WHERE kind IN (?1, ?2, ?3) AND habit IS NULL AND date >= ?4 ORDER BY id");
+
 /// The latest diary entry recorded that was not taken back. SQLite sorts the
 /// diary's entries by id (a few a night): a cost paid once per `undo`.
 const LAST_DIARY_ENTRY: &str = select_events!(from = "live_diary", "ORDER BY id DESC LIMIT 1");
@@ -898,6 +905,24 @@ impl Store {
         }
     }
 
+    /// Hands the cramp diary's events dated `since` or later (all if
+    /// `None`) to `visit` one at a time, in id order, as
+    /// [`Store::each_event`] does: its entries, and the `undone`s that
+    /// took entries back, whether or not they were taken back.
+    pub fn each_diary_event<E: From<StoreError>>(
+        &self,
+        since: Option<Date>,
+        visit: impl FnMut(Event) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let since = since.map(|date| date.to_string()).unwrap_or_default();
+        let kinds = [Kind::Cramp, Kind::NoCramps, Kind::Undone].map(Kind::as_str);
+        self.stream_events(
+            DIARY_EVENTS,
+            params![kinds[0], kinds[1], kinds[2], since],
+            visit,
+        )
+    }
+
     /// Whether `habit` has any event at all.
     pub fn has_history(&self, habit: &str) -> Result<bool, StoreError> {
         Ok(!self.query(HAS_HISTORY, [habit], |_| Ok(()))?.is_empty())
@@ -1149,16 +1174,59 @@ impl Store {
         }
     }
 
+    /// Runs `f` with the write lock held throughout (`BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout), so that what it reads cannot change
+    /// before what it appends is committed: a command's check of the
+    /// history and its record are one transaction, and two processes cannot
+    /// both pass the same check (two quiet nights, two undos of one
+    /// completion). Nothing is kept unless `f` succeeds. On a history
+    /// opened read-only `f` runs without the lock, and its first append says
+    /// why it cannot write.
+    pub fn atomically<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if self.cannot_write.is_some() {
+            return f(self);
+        }
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| sqlite_error(&self.path, e))?;
+        let outcome = f(self).and_then(|value| {
+            self.conn
+                .execute_batch("COMMIT")
+                .map_err(|e| sqlite_error(&self.path, e).into())
+                .map(|()| value)
+        });
+        // After an error SQLite may have rolled back already (a full disk).
+        if outcome.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        outcome
+    }
+
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken
     /// up front (waiting up to the busy timeout), so a writer never fails
     /// halfway for want of upgrading a read lock. Nothing is kept unless
-    /// everything succeeds.
+    /// everything succeeds. Within [`Store::atomically`], whose transaction
+    /// holds the lock already, a savepoint.
     fn write<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         if let Some(error) = self.cannot_write.take() {
             return Err(error);
+        }
+        if !self.conn.is_autocommit() {
+            let savepoint = self
+                .conn
+                .savepoint()
+                .map_err(|e| sqlite_error(&self.path, e))?;
+            let value = f(&savepoint).map_err(|e| sqlite_error(&self.path, e))?;
+            savepoint
+                .commit()
+                .map_err(|e| sqlite_error(&self.path, e))?;
+            return Ok(value);
         }
         let tx = self
             .conn
@@ -2415,6 +2483,39 @@ mod tests {
     }
 
     #[test]
+    fn atomically_keeps_all_or_nothing_and_holds_the_lock_throughout() {
+        let (dir, mut store) = temp_store();
+        let path = dir.path().join("habitd.db");
+        let failed: Result<(), StoreError> = store.atomically(|store| {
+            store.append(&done("a", "2024-05-01", 1))?;
+            Err(StoreError::Locked { path: path.clone() })
+        });
+        assert!(failed.is_err());
+        assert_eq!(store.events(None, None).unwrap(), []);
+        assert_eq!(store.daily_totals("a").unwrap(), []);
+
+        let mut other = Store::open(&path).unwrap();
+        other.set_busy_timeout(Duration::from_millis(50)).unwrap();
+        store
+            .atomically(|store| {
+                // Read, then another writer comes: it waits, and gives up.
+                assert_eq!(store.last_undoable(None)?, None);
+                let error = other.append(&done("b", "2024-05-01", 1)).unwrap_err();
+                assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+                store.append_all(&[done("a", "2024-05-01", 2), done("a", "2024-05-02", 3)])?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(
+            store.daily_totals("a").unwrap(),
+            [(date("2024-05-01"), 2), (date("2024-05-02"), 3)]
+        );
+        // The lock is released: the other writer gets in now.
+        other.append(&done("b", "2024-05-01", 1)).unwrap();
+        assert_eq!(store.events(None, None).unwrap().len(), 3);
+    }
+
+    #[test]
     fn diary_entries_leave_out_those_taken_back() {
         let (_dir, mut store) = temp_store();
         let entry = |kind, night: &str, at: &str| NewEvent {
@@ -2467,6 +2568,23 @@ mod tests {
             [ids[2], ids[1]]
         );
         assert_eq!(nights(&store, "2024-05-01").len(), 3);
+        // The diary's events, the undone among them, but no completion.
+        let mut diary = Vec::new();
+        store
+            .each_diary_event(Some(date("2024-05-02")), |e| {
+                diary.push((e.id, e.kind));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(
+            diary,
+            [
+                (ids[1], Kind::Cramp),
+                (ids[2], Kind::Cramp),
+                (ids[3], Kind::Cramp),
+                (ids[4] + 1, Kind::Undone)
+            ]
+        );
         // Completions are not the diary's, nor the diary's undo theirs.
         assert_eq!(store.last_undoable(None).unwrap().unwrap().id, ids[4]);
         assert_eq!(
@@ -3431,7 +3549,15 @@ mod tests {
     #[test]
     fn history_queries_use_indexes() {
         let (_dir, store) = temp_store();
-        let queries: [(&str, Vec<String>); 17] = [
+        let queries: [(&str, Vec<String>); 18] = [
+            (
+                "each_diary_event",
+                plan(
+                    &store,
+                    DIARY_EVENTS,
+                    ["cramp", "no_cramps", "undone", "2024-05-01"],
+                ),
+            ),
             ("diary_from", plan(&store, DIARY_SINCE, ["2024-05-01"])),
             ("diary_of", plan(&store, DIARY_OF_NIGHT, ["2024-05-01"])),
             ("last_diary_entry", plan(&store, LAST_DIARY_ENTRY, [])),

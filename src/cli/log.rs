@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::out::Out;
 use super::{Exit, UsageError};
-use crate::command::{find_habit, parse_date};
+use crate::command::{DIARY, find_habit, parse_date};
 use crate::diary::Episode;
 use crate::event::{Event, Kind};
 use crate::quote::escape;
@@ -20,7 +20,8 @@ use crate::timespec::{push_date, push_rfc3339, rfc3339};
 /// Arguments of `habitd log`.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Only this habit's events (also of a habit no longer in the config).
+    /// Only this habit's events (also of a habit no longer in the config),
+    /// or with `cramp` the cramp diary's.
     pub habit: Option<String>,
     /// Only events counting for this day or later (YYYY-MM-DD, today, yesterday).
     #[arg(long, value_name = "DATE")]
@@ -90,7 +91,8 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         .transpose()
         .map_err(|r| UsageError(r.0))?;
     let store = super::open_store()?;
-    let habit = args.habit.as_deref();
+    let diary = args.habit.as_deref() == Some(DIARY);
+    let habit = args.habit.as_deref().filter(|_| !diary);
     if let Some(habit) = habit
         && config.reminder(habit).is_none()
     {
@@ -104,13 +106,18 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
     // Rows go out as SQLite reads them, so a century of history takes the
     // memory of one event, and a reader that goes away (`| head`) stops
     // the reading too.
+    let each_event = |visit: &mut dyn FnMut(Event) -> anyhow::Result<()>| {
+        if diary {
+            store.each_diary_event(since, visit)
+        } else {
+            store.each_event(habit, since, visit)
+        }
+    };
     let tz = &config.timezone;
     let mut out = Out::stdout();
     if args.json {
         let mut array = JsonArray::default();
-        store.each_event(habit, since, |event| {
-            out.write_str(&array.item(&Row::new(&event, tz))?)
-        })?;
+        each_event(&mut |event| out.write_str(&array.item(&Row::new(&event, tz))?))?;
         out.write_str(array.end())?;
     } else if args.csv {
         // CSV is for export, so user text goes out as recorded, quoted
@@ -120,7 +127,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         // export is 740,000 of them, and `writeln!` with nine arguments, and
         // then `write!` for each number, were a fifth of its time.
         let mut line = String::new();
-        store.each_event(habit, since, |event| {
+        each_event(&mut |event| {
             line.clear();
             push_number(&mut line, event.id);
             line.push(',');
@@ -158,6 +165,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         let width = |habit: &str| escape(habit).chars().count();
         let width = match habit {
             Some(habit) => width(habit),
+            None if diary => 0,
             None => store
                 .habits_since(since)?
                 .iter()
@@ -166,7 +174,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
                 .unwrap_or(0),
         };
         let mut shown = false;
-        store.each_event(habit, since, |event| {
+        each_event(&mut |event| {
             shown = true;
             let r = Row::new(&event, tz);
             let amount = r.amount.map(|a| format!(" {a}")).unwrap_or_default();
@@ -193,13 +201,14 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
     Ok(Exit::Success)
 }
 
-/// What a diary entry adds to its line: the night, and a cramp's details
+/// What a diary event adds to its line: the night, and a cramp's details
 /// with its note, escaped for the terminal (`, night of 2026-11-25: left
 /// calf, 5 min; note: woke me\nup`).
 fn diary_text(event: &Event) -> String {
     let night = format!(", night of {}", event.date);
     match event.kind {
-        Kind::NoCramps => night,
+        // Without a habit, it took back a diary entry.
+        Kind::NoCramps | Kind::Undone if event.habit.is_none() => night,
         Kind::Cramp => {
             // The store hands over only cramps whose details it could read.
             let episode = Episode::from_json(event.data.as_deref()).unwrap_or_default();

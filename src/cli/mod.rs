@@ -61,8 +61,8 @@ pub enum Command {
     Next(next::NextArgs),
     /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
     Done(record::DoneArgs),
-    /// Take back the latest completion (of HABIT), or cramp diary entry
-    /// (`habitd undo cramp`).
+    /// Take back what was recorded last: a completion (of HABIT) or a cramp
+    /// diary entry (`habitd undo cramp`: of the diary).
     Undo(record::UndoArgs),
     /// Postpone a habit's reminder (or all): `habitd snooze water 20m`.
     Snooze(record::SnoozeArgs),
@@ -75,7 +75,8 @@ pub enum Command {
     Pause(record::PauseArgs),
     /// End a pause.
     Resume,
-    /// Today's progress, the next reminders, and any snooze, skip or pause.
+    /// Today's progress, the next reminders, any snooze, skip or pause, and
+    /// last night's cramp diary entry.
     Status(status::StatusArgs),
     /// Streaks, success rates, habit strength and a calendar heatmap.
     Streaks(streaks::StreaksArgs),

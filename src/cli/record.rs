@@ -124,9 +124,10 @@ pub struct CrampArgs {
     /// back up to last night: YYYY-MM-DD or yesterday (default).
     #[arg(long, value_name = "DATE", requires = "none")]
     pub date: Option<String>,
-    /// When it came, from a year back up to now (default: now): HH:MM
-    /// (today), "2026-11-25 03:10", or RFC 3339. It is recorded for the
-    /// night it belongs to: until noon, the night before.
+    /// When it came, from a year back up to now (default: now): HH:MM (the
+    /// latest: yesterday's if it has not come yet today), "2026-11-25
+    /// 03:10", or RFC 3339. It is recorded for the night it belongs to:
+    /// until noon, the night before.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
     /// Which leg: left, right or both.

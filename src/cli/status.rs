@@ -109,7 +109,9 @@ fn render(status: &Status, paint: &Paint) -> String {
             paint.dim(&escape(&notes.join(", ")))
         ));
     }
-    out.push_str(&render_night(&status.last_night, paint));
+    if let Some(night) = &status.last_night {
+        out.push_str(&render_night(night, paint));
+    }
     for advice in &status.advice {
         out.push_str(&format!("{} {}\n", paint.yellow("!"), escape(&advice.text)));
     }
@@ -217,7 +219,7 @@ mod tests {
                     ..habit("walk", 20, 20, "min")
                 },
             ],
-            last_night: NightStatus {
+            last_night: Some(NightStatus {
                 night: "2026-11-25".to_string(),
                 entry: NightEntry::Cramps,
                 cramps: vec![
@@ -235,7 +237,7 @@ mod tests {
                         details: Episode::default(),
                     },
                 ],
-            },
+            }),
             advice: vec![Advice {
                 kind: AdviceKind::WithSwelling,
                 text: "1 cramp with swelling\u{1b}[2J: consider talking to a doctor.".to_string(),
@@ -283,6 +285,13 @@ mod tests {
             habits: vec![],
             ..report()
         };
+        let older = Status {
+            last_night: None,
+            advice: vec![],
+            paused: None,
+            ..running.clone()
+        };
+        assert_eq!(render(&older, &Paint { on: false }), "daemon: running\n");
         assert_eq!(
             render(&running, &Paint { on: false }),
             "daemon: running\npaused until resumed\nlast night (Wed 2026-11-25): 2 cramps\n  03:10  calf, 5 min — woke me\\n\\u{1b}[2J\n  05:00  no details\n\

@@ -445,6 +445,16 @@ mod spool {
                         Source::Dbus,
                     )
                 },
+                NewEvent {
+                    data: Some(r#"{"leg":"left","note":"a\nb"}"#.to_string()),
+                    ..NewEvent::new(
+                        at,
+                        at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+                        None,
+                        Kind::Cramp,
+                        Source::Notification,
+                    )
+                },
             ];
             put(&history, &events[..1]).unwrap();
             put(&history, &events[1..]).unwrap();

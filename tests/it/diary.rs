@@ -544,3 +544,94 @@ fn the_daemons_status_follows_the_diary_whoever_writes_it() {
     }
     daemon.terminate(WAIT).expect("habitd stops");
 }
+
+#[test]
+fn log_cramp_shows_the_diary_alone_with_what_was_taken_back() {
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let night = days_ago(2);
+    succeeded(&home.habitd(None, &["cramp", "--none", "--date", &night.to_string()]));
+    succeeded(&home.habitd(None, &["done", "water", "2"]));
+    succeeded(&home.habitd(None, &["undo", "cramp"]));
+    succeeded(&home.habitd(None, &["undo", "water"]));
+    let log = succeeded(&home.habitd(None, &["log", "cramp"]));
+    let tails: Vec<&str> = log
+        .lines()
+        .map(|line| line.split_once("  ").expect("a time, then the rest").1)
+        .collect();
+    assert_eq!(
+        tails,
+        [
+            format!("  no_cramps, night of {night}  (cli)"),
+            format!("  undone, night of {night}  (cli)"),
+        ]
+    );
+    let csv = succeeded(&home.habitd(
+        None,
+        &["log", "cramp", "--csv", "--since", &today().to_string()],
+    ));
+    assert_eq!(
+        csv,
+        "id,at,date,habit,kind,amount,until,target,source,data\n"
+    );
+    let all = succeeded(&home.habitd(None, &["log", "--csv"]));
+    assert_eq!(all.lines().count(), 5, "{all}");
+}
+
+/// The interface of a habitd from before the diary: `Done` only.
+struct BeforeTheDiary;
+
+#[zbus::interface(name = "org.habitd.Habitd1")]
+impl BeforeTheDiary {
+    async fn done(&self, habit: String, _amount: String, _at: String) -> String {
+        format!("{habit}: done")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_from_before_the_diary_is_named_as_the_one_to_restart() {
+    let bus = DbusSession::start();
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    let _older = zbus::connection::Builder::address(bus.address())
+        .name("org.habitd.Habitd")
+        .serve_at("/org/habitd/Habitd", BeforeTheDiary)
+        .build()
+        .await
+        .unwrap();
+    let out = home.habitd(Some(bus.address()), &["cramp", "--none"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "habitd: the running habitd is older than this command and does not know it; restart it (`systemctl --user restart habitd`) and try again\n"
+    );
+    assert_eq!(
+        succeeded(&home.habitd(Some(bus.address()), &["done", "water"])),
+        "water: done\n"
+    );
+    let events = log_events(&home);
+    assert_eq!(count(&events, "no_cramps"), 0);
+}
+
+#[test]
+fn a_night_is_recorded_quiet_once_however_many_ask_at_once() {
+    // Without a daemon each command checks the history and records on its
+    // own; the check and the record are one transaction, so of eight at
+    // once exactly one records the night and seven are refused.
+    let home = TestHome::new();
+    home.write_config(CONFIG);
+    succeeded(&home.habitd(None, &["log"]));
+    let night = days_ago(2).to_string();
+    let outs: Vec<Output> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| home.habitd(None, &["cramp", "--none", "--date", &night])))
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    let recorded = outs.iter().filter(|out| out.status.success()).count();
+    assert_eq!(recorded, 1);
+    for out in outs.iter().filter(|out| !out.status.success()) {
+        assert!(refused(out).contains("is already recorded as without cramps"));
+    }
+    assert_eq!(count(&log_events(&home), "no_cramps"), 1);
+}
