@@ -47,45 +47,11 @@ mod imported;
 /// giving up with [`StoreError::Locked`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The schema, one step per version: `MIGRATIONS[n]` takes a database from
-/// `user_version` `n` to `n + 1`. Append only: never edit a step that has
-/// shipped, since databases out there were built by it.
-///
-/// The `CHECK`s on `kind` and `source` mean a new kind needs a migration (the
-/// usual SQLite table rebuild), which bumps `user_version`, so an older
-/// habitd refuses the newer database instead of misreading it. The `date`
-/// check keeps dates as fixed-width `YYYY-MM-DD`, so text order is date order.
-/// `AUTOINCREMENT` makes ids strictly increasing and never reused, even if a
-/// row is removed by hand, so an `undone` event can never end up naming a
-/// different event than the one it took back.
-///
-/// Step 2 puts the rule of what was done in the schema, once: the view
-/// `live_dones`, which `last_undoable` reads and the triggers that keep
-/// `month_totals` use. A later step that rebuilds `events` must create those
-/// triggers again (dropping a table drops its triggers).
-///
-/// Step 3 is such a rebuild, for the cramp diary's kinds; it adds the
-/// diary's rule beside the first, the view `live_diary`.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE events (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    at_ms    INTEGER NOT NULL,
-    date     TEXT NOT NULL
-             CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
-    habit    TEXT,
-    kind     TEXT NOT NULL
-             CHECK (kind IN ('reminded', 'missed', 'done', 'undone',
-                             'skipped', 'snoozed', 'paused', 'resumed',
-                             'undelivered')),
-    amount   INTEGER,
-    until_ms INTEGER,
-    target   INTEGER,
-    source   TEXT NOT NULL CHECK (source IN ('cli', 'notification', 'daemon', 'dbus')),
-    -- JSON for future event kinds (a cramp diary, say); unused so far.
-    data     TEXT CHECK (data IS NULL OR json_valid(data))
-) STRICT;
--- One habit's history by date: events(Some(habit), since), daily_totals,
+/// The indexes on `events`, as step 1 made them and step 3 makes them
+/// again after rebuilding the table: one text, so the two cannot drift.
+macro_rules! events_indexes {
+    () => {
+        r#"-- One habit's history by date: events(Some(habit), since), daily_totals,
 -- skipped_dates, first_date.
 CREATE INDEX events_habit_date ON events (habit, date);
 -- One habit's events of one kind by date, covering the amount, so
@@ -99,40 +65,15 @@ CREATE INDEX events_date ON events (date);
 CREATE INDEX events_kind_habit_at ON events (kind, habit, at_ms);
 -- Whether a `done` was taken back.
 CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;
-"#,
-    r#"
--- The one rule of what was done: a `done` counts unless an `undone` names
--- it, whatever habit or date that `undone` carries.
-CREATE VIEW live_dones AS
-    SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source
-    FROM events AS d
-    WHERE kind = 'done'
-      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = 'undone' AND u.target = d.id);
+"#
+    };
+}
 
--- Per habit and month, what live_dones add up to on each day that has any:
--- `days` lists those days as `DD:total`, comma-separated, e.g.
--- "01:8,02:6,04:0" (a `done` without an amount adds 0; a day whose every
--- `done` was taken back is left out). In date order as SQLite writes them,
--- but not by promise: group_concat's own ORDER BY needs SQLite 3.44, and
--- with it the sqlite3 of Debian 12 (3.40) could not open the file at all. A row a month, not a day: a century
--- of one habit is then 1,200 rows to read, not 36,500, and reading rows is
--- what `streaks` spends its time on. Kept by the triggers below in the
--- transaction that changes `events`.
-CREATE TABLE month_totals (
-    habit TEXT NOT NULL,
-    month TEXT NOT NULL,  -- YYYY-MM
-    days  TEXT NOT NULL,
-    PRIMARY KEY (habit, month)
-) STRICT, WITHOUT ROWID;
--- Every habit's months from a month on: totals_since.
-CREATE INDEX month_totals_month ON month_totals (month);
-
--- The one place month_totals is computed: a (habit, month) inserted into
--- this view gets its row computed afresh from live_dones. Recomputing a
--- month rather than adding a delta costs that month's events, and makes
--- any change to `events` come out right, a hand edit with sqlite3 included.
-CREATE VIEW month_totals_stale (habit, month) AS SELECT NULL, NULL WHERE 0;
-CREATE TRIGGER month_totals_refresh INSTEAD OF INSERT ON month_totals_stale
+/// The triggers that keep `month_totals`, as step 2 made them and step 3
+/// makes them again (dropping `events` drops them): one text.
+macro_rules! month_totals_triggers {
+    () => {
+        r#"CREATE TRIGGER month_totals_refresh INSTEAD OF INSERT ON month_totals_stale
 BEGIN
     DELETE FROM month_totals WHERE habit = NEW.habit AND month = NEW.month;
     INSERT INTO month_totals (habit, month, days)
@@ -175,12 +116,95 @@ BEGIN
         UNION ALL SELECT habit, substr(date, 1, 7) FROM events
             WHERE id = NEW.target AND kind = 'done';
 END;
+"#
+    };
+}
 
+/// The schema, one step per version: `MIGRATIONS[n]` takes a database from
+/// `user_version` `n` to `n + 1`. Append only: never edit a step that has
+/// shipped, since databases out there were built by it.
+///
+/// The `CHECK`s on `kind` and `source` mean a new kind needs a migration (the
+/// usual SQLite table rebuild), which bumps `user_version`, so an older
+/// habitd refuses the newer database instead of misreading it. The `date`
+/// check keeps dates as fixed-width `YYYY-MM-DD`, so text order is date order.
+/// `AUTOINCREMENT` makes ids strictly increasing and never reused, even if a
+/// row is removed by hand, so an `undone` event can never end up naming a
+/// different event than the one it took back.
+///
+/// Step 2 puts the rule of what was done in the schema, once: the view
+/// `live_dones`, which `last_undoable` reads and the triggers that keep
+/// `month_totals` use. A later step that rebuilds `events` must create those
+/// triggers again (dropping a table drops its triggers).
+///
+/// Step 3 is such a rebuild, for the cramp diary's kinds; it adds the
+/// diary's rule beside the first, the view `live_diary`.
+const MIGRATIONS: &[&str] = &[
+    concat!(
+        r#"
+CREATE TABLE events (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms    INTEGER NOT NULL,
+    date     TEXT NOT NULL
+             CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    habit    TEXT,
+    kind     TEXT NOT NULL
+             CHECK (kind IN ('reminded', 'missed', 'done', 'undone',
+                             'skipped', 'snoozed', 'paused', 'resumed',
+                             'undelivered')),
+    amount   INTEGER,
+    until_ms INTEGER,
+    target   INTEGER,
+    source   TEXT NOT NULL CHECK (source IN ('cli', 'notification', 'daemon', 'dbus')),
+    -- JSON for future event kinds (a cramp diary, say); unused so far.
+    data     TEXT CHECK (data IS NULL OR json_valid(data))
+) STRICT;
+"#,
+        events_indexes!(),
+    ),
+    concat!(
+        r#"
+-- The one rule of what was done: a `done` counts unless an `undone` names
+-- it, whatever habit or date that `undone` carries.
+CREATE VIEW live_dones AS
+    SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source
+    FROM events AS d
+    WHERE kind = 'done'
+      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = 'undone' AND u.target = d.id);
+
+-- Per habit and month, what live_dones add up to on each day that has any:
+-- `days` lists those days as `DD:total`, comma-separated, e.g.
+-- "01:8,02:6,04:0" (a `done` without an amount adds 0; a day whose every
+-- `done` was taken back is left out). In date order as SQLite writes them,
+-- but not by promise: group_concat's own ORDER BY needs SQLite 3.44, and
+-- with it the sqlite3 of Debian 12 (3.40) could not open the file at all. A row a month, not a day: a century
+-- of one habit is then 1,200 rows to read, not 36,500, and reading rows is
+-- what `streaks` spends its time on. Kept by the triggers below in the
+-- transaction that changes `events`.
+CREATE TABLE month_totals (
+    habit TEXT NOT NULL,
+    month TEXT NOT NULL,  -- YYYY-MM
+    days  TEXT NOT NULL,
+    PRIMARY KEY (habit, month)
+) STRICT, WITHOUT ROWID;
+-- Every habit's months from a month on: totals_since.
+CREATE INDEX month_totals_month ON month_totals (month);
+
+-- The one place month_totals is computed: a (habit, month) inserted into
+-- this view gets its row computed afresh from live_dones. Recomputing a
+-- month rather than adding a delta costs that month's events, and makes
+-- any change to `events` come out right, a hand edit with sqlite3 included.
+CREATE VIEW month_totals_stale (habit, month) AS SELECT NULL, NULL WHERE 0;
+"#,
+        month_totals_triggers!(),
+        r#"
 -- The history so far, through the same refresh.
 INSERT INTO month_totals_stale
     SELECT DISTINCT habit, substr(date, 1, 7) FROM events WHERE kind = 'done';
 "#,
-    r#"
+    ),
+    concat!(
+        r#"
 -- The diary's kinds (`cramp`, `no_cramps`) and the `import` source join the
 -- CHECKs. SQLite cannot alter a CHECK, so `events` is rebuilt as its manual
 -- says (lang_altertable.html#otheralter): a new table, the rows copied with
@@ -226,21 +250,9 @@ DROP TRIGGER month_totals_on_update;
 DROP TABLE events;
 ALTER TABLE events_new RENAME TO events;
 
--- One habit's history by date: events(Some(habit), since), daily_totals,
--- skipped_dates, first_date.
-CREATE INDEX events_habit_date ON events (habit, date);
--- One habit's events of one kind by date, covering the amount, so
--- daily_totals and skipped_dates read only the index, even over decades.
-CREATE INDEX events_habit_kind_date ON events (habit, kind, date, amount);
--- Everything since a date: events(None, since), skips_and_snoozes_from,
--- totals_since.
-CREATE INDEX events_date ON events (date);
--- Events of a kind (per habit): last_reminded, last_undoable,
--- last_pause_change.
-CREATE INDEX events_kind_habit_at ON events (kind, habit, at_ms);
--- Whether a `done` was taken back.
-CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;
-
+"#,
+        events_indexes!(),
+        r#"
 -- The one rule of what was done: a `done` counts unless an `undone` names
 -- it, whatever habit or date that `undone` carries. (Now with `data`, so
 -- that it has every column of `events`.)
@@ -250,49 +262,9 @@ CREATE VIEW live_dones AS
     WHERE kind = 'done'
       AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = 'undone' AND u.target = d.id);
 
-CREATE TRIGGER month_totals_refresh INSTEAD OF INSERT ON month_totals_stale
-BEGIN
-    DELETE FROM month_totals WHERE habit = NEW.habit AND month = NEW.month;
-    INSERT INTO month_totals (habit, month, days)
-        SELECT habit, NEW.month, group_concat(substr(date, 9) || ':' || total, ',')
-        FROM (
-            SELECT habit, date, COALESCE(SUM(amount), 0) AS total FROM live_dones
-            WHERE habit = NEW.habit AND date BETWEEN NEW.month || '-00' AND NEW.month || '-99'
-            GROUP BY habit, date ORDER BY date
-        )
-        GROUP BY habit;
-END;
--- An event changes the months of the `done` events among itself and its
--- target; refreshing a month that did not change costs a little and is
--- harmless.
-CREATE TRIGGER month_totals_on_insert AFTER INSERT ON events
-WHEN NEW.kind IN ('done', 'undone')
-BEGIN
-    INSERT INTO month_totals_stale
-        SELECT NEW.habit, substr(NEW.date, 1, 7) WHERE NEW.kind = 'done'
-        UNION ALL SELECT habit, substr(date, 1, 7) FROM events
-            WHERE id = NEW.target AND kind = 'done';
-END;
-CREATE TRIGGER month_totals_on_delete AFTER DELETE ON events
-WHEN OLD.kind IN ('done', 'undone')
-BEGIN
-    INSERT INTO month_totals_stale
-        SELECT OLD.habit, substr(OLD.date, 1, 7) WHERE OLD.kind = 'done'
-        UNION ALL SELECT habit, substr(date, 1, 7) FROM events
-            WHERE id = OLD.target AND kind = 'done';
-END;
-CREATE TRIGGER month_totals_on_update AFTER UPDATE ON events
-WHEN OLD.kind IN ('done', 'undone') OR NEW.kind IN ('done', 'undone')
-BEGIN
-    INSERT INTO month_totals_stale
-        SELECT OLD.habit, substr(OLD.date, 1, 7) WHERE OLD.kind = 'done'
-        UNION ALL SELECT habit, substr(date, 1, 7) FROM events
-            WHERE id = OLD.target AND kind = 'done'
-        UNION ALL SELECT NEW.habit, substr(NEW.date, 1, 7) WHERE NEW.kind = 'done'
-        UNION ALL SELECT habit, substr(date, 1, 7) FROM events
-            WHERE id = NEW.target AND kind = 'done';
-END;
-
+"#,
+        month_totals_triggers!(),
+        r#"
 -- The one rule of what the diary says: an entry counts unless an `undone`
 -- names it (as with live_dones).
 CREATE VIEW live_diary AS
@@ -304,6 +276,7 @@ CREATE VIEW live_diary AS
 -- night, so reading a night or a few weeks never walks years of reminders.
 CREATE INDEX events_diary ON events (kind, date) WHERE kind IN ('cramp', 'no_cramps');
 "#,
+    ),
 ];
 
 /// The schema version this habitd writes and understands.
