@@ -13,6 +13,7 @@ use super::style::Paint;
 use crate::command::Request;
 use crate::control::{self, Follow, Refusal, Sent};
 use crate::daemon::timer::WallTimer;
+use crate::daemon::watch::FileWatch;
 use crate::quote::counted;
 use crate::quote::escape;
 use crate::status::{self, NightEntry, NightStatus, Progress, Status, short_time};
@@ -108,8 +109,10 @@ fn bar_text(bar: Bar, report: &Status, following: bool) -> String {
 
 /// `--follow`: a line now, and another whenever it would read differently:
 /// on the daemon's `Changed` signal, when the daemon starts or stops, when
-/// a habit falls behind, and at midnight. Never polls. Without a daemon the
-/// line comes from the history. Ends quietly when standard output closes.
+/// another process writes the history (a `habitd done` without a daemon),
+/// when a habit falls behind, and at midnight. Never polls. Without a
+/// daemon the line comes from the history. Ends quietly when standard
+/// output closes.
 async fn follow(explicit: Option<&Path>, bar: Bar) -> anyhow::Result<Exit> {
     let Some(mut daemon) = Follow::subscribe().await? else {
         let report = report(explicit, Ok(Sent::NoDaemon))?;
@@ -121,6 +124,10 @@ async fn follow(explicit: Option<&Path>, bar: Bar) -> anyhow::Result<Exit> {
         );
     };
     let mut timer = WallTimer::new().context("cannot create the wall-clock timer")?;
+    // The marker every writer but the daemon touches (the daemon's own
+    // writes come with its `Changed`).
+    let mut history = crate::store::Store::default_path()
+        .and_then(|path| FileWatch::new(&crate::store::Store::change_marker(&path)).ok());
     let closed = stdout_closed();
     tokio::pin!(closed);
     let mut last = String::new();
@@ -143,6 +150,15 @@ async fn follow(explicit: Option<&Path>, bar: Bar) -> anyhow::Result<Exit> {
             woke = timer.wait() => {
                 woke.context("wall-clock timer failed")?;
             }
+            written = async {
+                match &mut history {
+                    Some(watch) => watch.changed().await,
+                    None => std::future::pending().await,
+                }
+            } => if written.is_err() {
+                // Without the watch, the daemon's signal still comes.
+                history = None;
+            },
             () = &mut closed => return Ok(Exit::Success),
         }
     }

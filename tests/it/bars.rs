@@ -1,7 +1,8 @@
 //! `habitd status --bar`: each format's whole output on a history made with
 //! the real CLI, Waybar's JSON parsed; and `--follow` through the real
-//! binary on a private bus, reacting to a `done` through the daemon, to the
-//! daemon starting and stopping, and to its reader going away.
+//! binary on a private bus, reacting to a `done` through the daemon or
+//! without one, to the daemon starting and stopping, and to its reader
+//! going away.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Output, Stdio};
@@ -183,21 +184,26 @@ async fn follow_without_a_daemon_reads_the_history_then_follows_the_daemon() {
         let first = next_waybar(&mut follower, "the line from the history", |_| true);
         assert_eq!(first["text"], "💧 2/8");
         assert!(!is_running(&first), "{first}");
+        // A `done` written by the command line itself is seen too.
+        success(&home.habitd(Some(bus.address()), &["done", "water"]));
+        next_waybar(&mut follower, "3/8 from the history", |j| {
+            j["text"] == "💧 3/8" && !is_running(j)
+        });
         // The daemon's name appearing is heard, and its view (the same
         // history) replaces the one computed without it.
         let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
         let running = next_waybar(&mut follower, "the running daemon's line", is_running);
-        assert_eq!(running["text"], "💧 2/8", "never a flash of nothing done");
+        assert_eq!(running["text"], "💧 3/8", "never a flash of nothing done");
         success(&home.habitd(Some(bus.address()), &["done", "water"]));
-        next_waybar(&mut follower, "3/8 after `done water`", |j| {
-            j["text"] == "💧 3/8"
+        next_waybar(&mut follower, "4/8 after `done water`", |j| {
+            j["text"] == "💧 4/8"
         });
         // And its going away.
         daemon.terminate(WAIT).expect("habitd stops");
         let stopped = next_waybar(&mut follower, "the line once it stopped", |j| {
             !is_running(j)
         });
-        assert_eq!(stopped["text"], "💧 3/8");
+        assert_eq!(stopped["text"], "💧 4/8");
     });
 }
 
