@@ -9,17 +9,16 @@
 //! summaries for status bars ([`bar_line`], [`waybar`]), pure functions of
 //! the report.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Goal, Habit};
 use crate::diary::{self, Episode, Night};
-use crate::plan::{Plan, State};
+use crate::plan::{Plan, State, pace_due, pace_window};
 use crate::quote::escape;
 use crate::report::{self, Advice};
-use crate::schedule::{Schedule, resolve};
+use crate::schedule::Schedule;
 use crate::timespec::rfc3339;
-use jiff::SignedDuration;
 
 /// The whole report; this is also the JSON of `habitd status --json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,7 +151,8 @@ pub fn standing(
     let due = match &habit.schedule {
         Schedule::Pace { window, .. } => {
             let done = state.total(&habit.id, today).max(0);
-            pace_due(tz, *window, today, done + 1, habit.goal.amount())
+            pace_window(tz, *window, today)
+                .and_then(|(start, end)| pace_due(start, end, done + 1, habit.goal.amount()))
         }
         schedule => start_of(tz, today).and_then(|midnight| {
             let before = midnight.checked_sub(SignedDuration::from_nanos(1)).ok()?;
@@ -166,30 +166,6 @@ pub fn standing(
         Some(at) if at <= now => (Standing::Behind, None),
         Some(at) => (Standing::OnTrack, Some(at)),
     }
-}
-
-/// When the `k`-th of `goal` falls due on `date`'s `window` at an even pace:
-/// once k/goal of the window has passed.
-fn pace_due(
-    tz: &jiff::tz::TimeZone,
-    window: crate::timespec::Window,
-    date: jiff::civil::Date,
-    k: i64,
-    goal: u32,
-) -> Option<Timestamp> {
-    let start = resolve(tz, date.to_datetime(window.start))?;
-    let end_date = if window.wraps() {
-        date.tomorrow().ok()?
-    } else {
-        date
-    };
-    let end = resolve(tz, end_date.to_datetime(window.end))?;
-    let span = end.duration_since(start);
-    let k = i32::try_from(k.min(i64::from(goal))).ok()?;
-    let goal = i32::try_from(goal).ok()?.max(1);
-    start
-        .checked_add(span.checked_mul(k)?.checked_div(goal)?)
-        .ok()
 }
 
 /// The first instant of `date` in `tz`.
@@ -316,8 +292,7 @@ pub fn build(config: &Config, state: &State, now: Timestamp, daemon: bool) -> St
 /// A status bar's summary of the day as a whole: `behind` when any habit
 /// is, `done` when every habit is met or has nothing asked today, else
 /// `on-track`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
     /// Some habit is behind.
     Behind,
