@@ -244,6 +244,12 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
     let Ok(connection) = zbus::Connection::session().await else {
         return Ok(Sent::NoDaemon);
     };
+    send_on(&connection, request).await
+}
+
+/// Sends `request` to a running daemon on `connection`'s bus, if there is one.
+async fn send_on(connection: &zbus::Connection, request: &Request) -> Result<Sent, zbus::Error> {
+    let connection = connection.clone();
     let dbus = fdo::DBusProxy::new(&connection).await?;
     if !dbus.name_has_owner(BUS_NAME.try_into()?).await? {
         return Ok(Sent::NoDaemon);
@@ -282,6 +288,57 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
         }
     };
     answer(tokio::time::timeout(CALL_TIMEOUT, call).await)
+}
+
+/// The command line following the daemon: its `Changed` signal, and its
+/// name coming and going on the session bus. The bus daemon routes only
+/// those signals here, so nothing wakes the follower in between.
+pub struct Follow {
+    connection: zbus::Connection,
+    changed: zbus::MessageStream,
+    owners: fdo::NameOwnerChangedStream,
+}
+
+impl Follow {
+    /// Subscribes on the session bus; `None` when there is no session bus.
+    pub async fn subscribe() -> zbus::Result<Option<Follow>> {
+        let Ok(connection) = zbus::Connection::session().await else {
+            return Ok(None);
+        };
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .sender(BUS_NAME)
+            .path(OBJECT_PATH)
+            .interface(INTERFACE)
+            .member("Changed")
+            .build()?;
+        let changed = zbus::MessageStream::for_match_rule(rule, &connection, None).await?;
+        let dbus = fdo::DBusProxy::new(&connection).await?;
+        let owners = dbus
+            .receive_name_owner_changed_with_args(&[(0, BUS_NAME)])
+            .await?;
+        Ok(Some(Follow {
+            connection,
+            changed,
+            owners,
+        }))
+    }
+
+    /// Asks the daemon for its status JSON, as [`send`] does, on this
+    /// connection.
+    pub async fn status(&self) -> Result<Sent, zbus::Error> {
+        send_on(&self.connection, &Request::Status).await
+    }
+
+    /// Waits until the daemon says something changed, or starts, or stops.
+    /// `false` when the bus connection is gone.
+    pub async fn changed(&mut self) -> bool {
+        use futures_lite::StreamExt;
+        tokio::select! {
+            signal = self.changed.next() => signal.is_some(),
+            owner = self.owners.next() => owner.is_some(),
+        }
+    }
 }
 
 /// What became of a call that was made, or timed out.

@@ -291,6 +291,9 @@ pub struct Core {
     /// The last `STATUS=` sent.
     status: String,
     ready: bool,
+    /// `Status` callers waiting for the first read of the history: a
+    /// report before it would show nothing done today.
+    status_waiting: Vec<u64>,
 }
 
 impl Core {
@@ -311,6 +314,7 @@ impl Core {
             warned_undelivered: false,
             status: String::new(),
             ready: false,
+            status_waiting: Vec::new(),
         }
     }
 
@@ -399,6 +403,9 @@ impl Core {
             Err(_) => {}
         }
         self.loaded = true;
+        for reply_to in std::mem::take(&mut self.status_waiting) {
+            self.reply_status(reply_to, now, out);
+        }
         self.plan(now, None, out);
     }
 
@@ -423,6 +430,8 @@ impl Core {
         self.skip_answered_checkins(now, out);
         let decisions = Plan::new(&self.config, &self.state).due(now, on_time);
         let mut missed = Vec::new();
+        // A reminder handled moves its habit's next one: the plan changed.
+        let moved = !decisions.is_empty();
         for decision in decisions {
             match decision {
                 Decision::Show(occurrence) => {
@@ -450,6 +459,8 @@ impl Core {
         }
         if !missed.is_empty() {
             out.push(Effect::Record(missed));
+        }
+        if moved {
             out.push(Effect::Changed);
         }
         self.state.reminded.looked_through(now);
@@ -710,6 +721,22 @@ impl Core {
         });
     }
 
+    fn reply_status(&self, reply_to: u64, now: Timestamp, out: &mut Vec<Effect>) {
+        let reply = match &self.unreadable {
+            Some(why) => Err(Refusal::Failed(format!(
+                "the daemon cannot read the history, so today's progress is unknown: {why}"
+            ))),
+            None => {
+                let report = status::build(&self.config, &self.state, now, true);
+                serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()))
+            }
+        };
+        out.push(Effect::Reply {
+            to: reply_to,
+            reply,
+        });
+    }
+
     fn on_request(
         &mut self,
         reply_to: u64,
@@ -722,21 +749,8 @@ impl Core {
             reply: Err(Refusal::Invalid(message)),
         };
         match request {
-            Request::Status => {
-                let reply = match &self.unreadable {
-                    Some(why) => Err(Refusal::Failed(format!(
-                        "the daemon cannot read the history, so today's progress is unknown: {why}"
-                    ))),
-                    None => {
-                        let report = status::build(&self.config, &self.state, now, true);
-                        serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()))
-                    }
-                };
-                out.push(Effect::Reply {
-                    to: reply_to,
-                    reply,
-                });
-            }
+            Request::Status if !self.loaded => self.status_waiting.push(reply_to),
+            Request::Status => self.reply_status(reply_to, now, out),
             Request::Reload => out.push(Effect::ReadConfig {
                 reply_to: Some(reply_to),
             }),

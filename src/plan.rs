@@ -16,12 +16,14 @@ use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::config::{CHECKIN, Config, Habit};
 use crate::diary::{DiaryEntry, Night};
 use crate::event::{Event, Kind};
 use crate::schedule::{Schedule, resolve};
+use crate::timespec::Window;
 
 /// A snooze of one habit's reminders: those falling in `(from, until)` are
 /// replaced by one at `until`. Instants it does not cover are not touched,
@@ -389,13 +391,7 @@ impl<'a> Plan<'a> {
                 // Yesterday's window may still be open (past midnight), else
                 // today's, else tomorrow's.
                 for _ in 0..3 {
-                    let start = resolve(tz, date.to_datetime(window.start))?;
-                    let end_date = if window.wraps() {
-                        date.tomorrow().ok()?
-                    } else {
-                        date
-                    };
-                    let end = resolve(tz, end_date.to_datetime(window.end))?;
+                    let (start, end) = pace_window(tz, *window, date)?;
                     let assumed = if assume.day == Some(date) {
                         assume.done
                     } else {
@@ -404,14 +400,8 @@ impl<'a> Plan<'a> {
                     let done = self.state.total(&habit.id, date) + assumed;
                     let goal = i64::from(habit.goal.amount());
                     if done < goal && after < end {
-                        // Even pace: by `start + k/goal` of the window, k should be done.
-                        let span = end.duration_since(start);
-                        let behind_at = start
-                            .checked_add(
-                                span.checked_mul(i32::try_from(done.max(0)).ok()?)?
-                                    .checked_div(i32::try_from(goal).ok()?)?,
-                            )
-                            .ok()?;
+                        // The next is reminded of when the last done falls due.
+                        let behind_at = pace_due(start, end, done.max(0), habit.goal.amount())?;
                         // The gap is kept within a window: a late reminder
                         // the day before does not shift this day's pace.
                         let gap_after = self
@@ -619,6 +609,30 @@ impl<'a> Plan<'a> {
         }
         assume
     }
+}
+
+/// When a pace window opens and closes on `date` (the day it opens).
+pub fn pace_window(tz: &TimeZone, window: Window, date: Date) -> Option<(Timestamp, Timestamp)> {
+    let start = resolve(tz, date.to_datetime(window.start))?;
+    let end_date = if window.wraps() {
+        date.tomorrow().ok()?
+    } else {
+        date
+    };
+    Some((start, resolve(tz, end_date.to_datetime(window.end))?))
+}
+
+/// When the `k`-th of `goal` falls due at an even pace across `start` to
+/// `end`: once k/goal of the window has passed. The one pace rule: the
+/// daemon reminds of the next one when the last done falls due, and a
+/// habit is behind once the next one has.
+pub fn pace_due(start: Timestamp, end: Timestamp, k: i64, goal: u32) -> Option<Timestamp> {
+    let k = i32::try_from(k.min(i64::from(goal))).ok()?;
+    let goal = i32::try_from(goal).ok()?.max(1);
+    let span = end.duration_since(start);
+    start
+        .checked_add(span.checked_mul(k)?.checked_div(goal)?)
+        .ok()
 }
 
 /// The reminders after an instant, in time order: see [`Plan::reminders`].

@@ -568,8 +568,7 @@ fn check_habit(
         }
     };
     let body = get(table, "body").and_then(|v| report.string(v, &key("body")).map(str::to_string));
-    let emoji =
-        get(table, "emoji").and_then(|v| report.string(v, &key("emoji")).map(str::to_string));
+    let emoji = get(table, "emoji").and_then(|v| report.parsed(v, &key("emoji"), parse_emoji));
     let urgency = get(table, "urgency").map_or(Some(Urgency::Normal), |v| {
         report.parsed(v, &key("urgency"), |s| match s {
             "low" => Ok(Urgency::Low),
@@ -1076,6 +1075,31 @@ fn check_days(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option
     }
 }
 
+/// The longest `emoji`, in characters: room for a flag or a family emoji
+/// (several code points each) or a short label, not a sentence in a bar.
+const MAX_EMOJI_CHARS: usize = 16;
+
+/// An emoji shown with progress and in status bars: one line, short.
+fn parse_emoji(text: &str) -> Result<String, String> {
+    const EXAMPLE: &str = "e.g. emoji = \"💧\"";
+    if text.trim().is_empty() {
+        Err(format!(
+            "an empty emoji: give one, {EXAMPLE}, or remove the key to show the title's first letter"
+        ))
+    } else if text.chars().any(char::is_control) {
+        Err(format!(
+            "the emoji holds a control character, which would break a status bar's line: expected a symbol, {EXAMPLE}"
+        ))
+    } else if text.chars().count() > MAX_EMOJI_CHARS {
+        Err(format!(
+            "the emoji is {} characters long: expected a symbol or a label of at most {MAX_EMOJI_CHARS}, {EXAMPLE}",
+            text.chars().count()
+        ))
+    } else {
+        Ok(text.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1357,6 +1381,39 @@ cron = "0 25 * * *"
 
     fn habit(lines: &str) -> String {
         format!("[habits.a]\ntitle = \"A\"\n{lines}\n")
+    }
+
+    #[test]
+    fn an_emoji_is_one_short_line() {
+        assert_eq!(
+            errors(&habit("at = \"12:30\"\nemoji = \"💧\\n\"")),
+            [
+                "c.toml:4:9: habits.a.emoji: the emoji holds a control character, which would break a status bar's line: expected a symbol, e.g. emoji = \"💧\""
+            ]
+        );
+        assert_eq!(
+            errors(&habit("at = \"12:30\"\nemoji = \" \"")),
+            [
+                "c.toml:4:9: habits.a.emoji: an empty emoji: give one, e.g. emoji = \"💧\", or remove the key to show the title's first letter"
+            ]
+        );
+        assert_eq!(
+            errors(&habit(&format!(
+                "at = \"12:30\"\nemoji = \"{}\"",
+                "x".repeat(17)
+            ))),
+            [
+                "c.toml:4:9: habits.a.emoji: the emoji is 17 characters long: expected a symbol or a label of at most 16, e.g. emoji = \"💧\""
+            ]
+        );
+        // A family emoji is seven code points; a flag two.
+        let config = config(&habit(
+            "at = \"12:30\"\nemoji = \"👨\u{200d}👩\u{200d}👧\u{200d}👦\"",
+        ));
+        assert_eq!(
+            config.habits[0].emoji.as_deref(),
+            Some("👨\u{200d}👩\u{200d}👧\u{200d}👦")
+        );
     }
 
     // Regression: `every = "100d"` was accepted; the grid starts again each

@@ -131,6 +131,10 @@ fn a_reminder_on_time_is_shown_and_recorded_once_the_server_answers() {
         "recorded only when its fate is known"
     );
     assert_eq!(armed(&fired), Some(ts("2026-11-26T12:00:00Z")));
+    // Its next reminder moved on: status bars following `Changed` hear it.
+    assert!(fired.contains(&Effect::Changed));
+    let idle = core.step(Input::ClockSet, ts("2026-11-26T11:00:01Z"));
+    assert!(!idle.contains(&Effect::Changed), "nothing moved: {idle:?}");
     let answered = deliver(&mut core, &fired, ts("2026-11-26T11:00:00.010Z"));
     let recorded = records(&answered);
     assert_eq!(recorded.len(), 1);
@@ -468,6 +472,28 @@ fn another_writer_s_events_are_read_and_planned_on() {
         Some(ts("2026-11-26T12:30:00Z")),
         "water rests today"
     );
+}
+
+// Regression: a status bar asking as the daemon started showed nothing
+// done today until the history was read.
+#[test]
+fn status_asked_before_the_history_is_read_waits_for_it() {
+    let mut core = Core::new(config(CONFIG));
+    let now = ts("2026-11-26T10:30:00Z");
+    core.step(Input::Start, now);
+    let asked = Input::Request {
+        reply_to: 7,
+        request: Request::Status,
+    };
+    assert_eq!(core.step(asked, now), []);
+    let loaded = core.step(Input::Loaded(Ok(one_glass("2026-11-26T10:00:00Z"))), now);
+    let reply = loaded.iter().find_map(|e| match e {
+        Effect::Reply { to: 7, reply } => Some(reply.clone()),
+        _ => None,
+    });
+    let json: serde_json::Value = serde_json::from_str(&reply.unwrap().unwrap()).unwrap();
+    assert_eq!(json["habits"][1]["habit"], "water");
+    assert_eq!(json["habits"][1]["done"], 1);
 }
 
 #[test]

@@ -76,7 +76,7 @@ pub(crate) fn start_of(date: Date, tz: &TimeZone) -> Timestamp {
         .timestamp()
 }
 
-fn weekday_name(weekday: Weekday) -> &'static str {
+pub(crate) fn weekday_name(weekday: Weekday) -> &'static str {
     match weekday {
         Weekday::Monday => "mon",
         Weekday::Tuesday => "tue",
