@@ -200,8 +200,17 @@ impl Day<'_> {
                         });
                         inputs.push_back(self.answer()?);
                     }
+                    Effect::Week { ticket } => {
+                        self.recorder.send(Job::Week {
+                            ticket,
+                            config: Box::new(self.config.clone()),
+                            now,
+                        });
+                        inputs.push_back(self.answer()?);
+                    }
                     Effect::ReadConfig { .. } => anyhow::bail!("the config was not changed"),
-                    Effect::Close(_)
+                    Effect::OpenReport
+                    | Effect::Close(_)
                     | Effect::Reply { .. }
                     | Effect::Changed
                     | Effect::Status(_)

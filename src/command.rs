@@ -1,26 +1,34 @@
-//! What the user asks for — done, undo, snooze, skip, pause, resume — and the
-//! events each becomes.
+//! What the user asks for — done, undo, snooze, skip, pause, resume, and
+//! the cramp diary's entries — and the events each becomes.
 //!
 //! Pure: the same request from the command line, a notification button or a
 //! D-Bus client turns into the same events here, so every path records
 //! exactly the same history, and is refused with the same message. Callers
 //! supply `now` and what the history says that a command depends on
-//! ([`Context`]: the completion undo would take back, whether reminders are
-//! paused).
+//! ([`Context`]: the completion or diary entry undo would take back, whether
+//! reminders are paused, what the diary holds for the night a diary entry
+//! is for).
 //!
-//! The accepted ranges live here too: a completion up to a year back, a rest
-//! day up to a year either way, a pause up to 366 days ahead. Times in
+//! The accepted ranges live here too: a completion or a cramp up to a year
+//! back, a rest day up to a year either way, a pause up to 366 days ahead, a
+//! night without cramps from a year back up to last night. Times in
 //! messages are local, in the configured zone, in a notation the user can
 //! type back.
+//!
+//! The diary's rules for a night: a night recorded without cramps is not
+//! recorded so twice; a cramp recorded for it takes the quiet night back in
+//! the same write (the cramp is the later, truer word), and says so; a night
+//! with cramps is not recorded as quiet until they are taken back.
 
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
 
 use crate::config::{Config, Goal, Habit};
+use crate::diary::{self, Activity, Choice, DiaryEntry, Episode, Leg, Muscle, Night, Record};
 use crate::event::{Event, Kind, NewEvent, Source};
 use crate::plan::State;
-use crate::quote::Quoted;
+use crate::quote::{Quoted, counted};
 use crate::schedule::resolve;
 use crate::status::Progress;
 use crate::suggest::closest;
@@ -38,9 +46,10 @@ pub enum Request {
         /// Time, or empty for now.
         at: String,
     },
-    /// `habitd undo [HABIT]` (empty: the latest completion of any habit).
+    /// `habitd undo [HABIT | cramp]` (empty: the latest completion or
+    /// diary entry; [`DIARY`]: the latest diary entry).
     Undo {
-        /// Habit id, or empty.
+        /// Habit id, [`DIARY`], or empty.
         habit: String,
     },
     /// `habitd snooze HABIT|all [DURATION]`.
@@ -69,7 +78,35 @@ pub enum Request {
     Status,
     /// Read the config again.
     Reload,
+    /// `habitd cramp [--at TIME] [--leg …] [--muscle …] [--minutes N]
+    /// [--when …] [--swelling] [--note TEXT]` (empty strings: unknown, or
+    /// now for the time).
+    Cramp {
+        /// When it came, or empty for now.
+        at: String,
+        /// `left`, `right`, `both`, or empty.
+        leg: String,
+        /// `calf`, `hamstring`, `quadriceps`, `foot`, or empty.
+        muscle: String,
+        /// Whole minutes (or a duration like `5m`), or empty.
+        minutes: String,
+        /// `sleep`, `walking`, `exercise`, `rest`, or empty.
+        when: String,
+        /// Whether the leg was swollen.
+        swelling: bool,
+        /// Free text, or empty.
+        note: String,
+    },
+    /// `habitd cramp --none [--date DATE]` (empty: last night).
+    NoCramps {
+        /// The night, named by its evening's date, or empty.
+        date: String,
+    },
 }
+
+/// The word that names the cramp diary where a habit could stand:
+/// `habitd undo cramp`. No habit may have it as its id.
+pub const DIARY: &str = "cramp";
 
 /// A request that changes history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,11 +121,14 @@ pub enum Command {
         /// When it was done.
         at: Option<Timestamp>,
     },
-    /// Take back the latest completion (of `habit`, if given).
+    /// Take back the latest completion of `habit`, or with `None` the
+    /// latest completion or diary entry, whichever was recorded last.
     Undo {
         /// The habit, or any.
         habit: Option<String>,
     },
+    /// Take back the latest diary entry (a cramp or a night without).
+    UndoDiary,
     /// Postpone reminders of `habit` (all habits if `None`) by `duration`
     /// (default: each habit's `snooze`).
     Snooze {
@@ -111,9 +151,35 @@ pub enum Command {
     },
     /// End a pause.
     Resume,
+    /// Record a cramp at `at` (default: now) for the night it belongs to.
+    Cramp {
+        /// When it came.
+        at: Option<Timestamp>,
+        /// What is known of it.
+        episode: Episode,
+    },
+    /// Record `night` (default: last night) as a night without cramps.
+    NoCramps {
+        /// The night, named by its evening's date.
+        night: Option<Date>,
+    },
 }
 
-/// A button on a reminder.
+impl Command {
+    /// The night whose diary entries this command depends on (see
+    /// [`Context::night`]): a diary entry's.
+    pub fn night(&self, config: &Config, now: Timestamp) -> Option<Date> {
+        let tz = &config.timezone;
+        match self {
+            Command::Cramp { at, .. } => Some(diary::night_of(at.unwrap_or(now), tz)),
+            Command::NoCramps { night } => Some(night.unwrap_or(diary::last_night(now, tz))),
+            _ => None,
+        }
+    }
+}
+
+/// A button on a notification: a habit's reminder has Done, Snooze and
+/// Skip; the morning check-in No and Yes; the weekly look back Report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Record a completion (one unit, or the whole goal for minutes).
@@ -122,34 +188,57 @@ pub enum Action {
     Snooze,
     /// Make the day a rest day.
     Skip,
+    /// No cramps last night.
+    No,
+    /// Cramps last night.
+    Yes,
+    /// Open the report.
+    Report,
 }
 
 impl Action {
+    const ALL: [Action; 6] = [
+        Action::Done,
+        Action::Snooze,
+        Action::Skip,
+        Action::No,
+        Action::Yes,
+        Action::Report,
+    ];
+
     /// The action key sent to the notification server. Plain words, the same
-    /// on every reminder, so a notification server's rules can name them
-    /// (dunst: `action_name = done`).
+    /// on every notification, so a notification server's rules can name
+    /// them (dunst: `action_name = done`).
     pub fn key(self) -> &'static str {
         match self {
             Action::Done => "done",
             Action::Snooze => "snooze",
             Action::Skip => "skip",
+            Action::No => "no",
+            Action::Yes => "yes",
+            Action::Report => "report",
         }
     }
 
     /// The action with this key.
     pub fn from_key(key: &str) -> Option<Action> {
-        [Action::Done, Action::Snooze, Action::Skip]
-            .into_iter()
-            .find(|a| a.key() == key)
+        Action::ALL.into_iter().find(|a| a.key() == key)
     }
 
     /// What pressing this button on `habit`'s reminder for `day` records,
     /// pressed at `now`: Done counts for the day the reminder was for (at
     /// its last second when pressed after it), Skip rests that day, Snooze
-    /// postpones from now.
-    pub fn command(self, habit: &str, day: Date, config: &Config, now: Timestamp) -> Command {
+    /// postpones from now. `None` for the buttons a habit's reminder does
+    /// not have.
+    pub fn command(
+        self,
+        habit: &str,
+        day: Date,
+        config: &Config,
+        now: Timestamp,
+    ) -> Option<Command> {
         let habit = habit.to_string();
-        match self {
+        Some(match self {
             Action::Done => {
                 let today = config.timezone.to_datetime(now).date();
                 let at = (day < today)
@@ -174,8 +263,48 @@ impl Action {
                 habit,
                 date: Some(day),
             },
-        }
+            Action::No | Action::Yes | Action::Report => return None,
+        })
     }
+}
+
+/// The request an answer to the morning check-in about `night` stands for,
+/// given at `now`: No is `habitd cramp --none --date NIGHT`; Yes is
+/// `habitd cramp` with nothing known but the night, timed when it was
+/// answered, or at the night's last minute when answered after the night
+/// ended (see [`diary::NIGHT_ENDS`]), so it counts for the night asked
+/// about.
+pub fn checkin_answer(config: &Config, night: Date, cramps: bool, now: Timestamp) -> Request {
+    if !cramps {
+        return Request::NoCramps {
+            date: night.to_string(),
+        };
+    }
+    let last_minute = night
+        .tomorrow()
+        .ok()
+        .and_then(|morning| resolve(&config.timezone, morning.to_datetime(diary::NIGHT_ENDS)))
+        .and_then(|end| end.checked_sub(SignedDuration::from_mins(1)).ok());
+    let at = last_minute.map_or(now, |last| now.min(last));
+    Request::Cramp {
+        at: at.to_string(),
+        leg: String::new(),
+        muscle: String::new(),
+        minutes: String::new(),
+        when: String::new(),
+        swelling: false,
+        note: String::new(),
+    }
+}
+
+/// How to give the details of an episode recorded from the check-in for
+/// `night`: take it back and record it again, e.g. `habitd undo cramp &&
+/// habitd cramp --at "2026-11-27 03:00" --leg left --minutes 5`.
+pub fn episode_details_hint(night: Date) -> String {
+    let morning = night.tomorrow().unwrap_or(night);
+    format!(
+        "habitd undo {DIARY} && habitd cramp --at \"{morning} 03:00\" --leg left --muscle calf --minutes 5"
+    )
 }
 
 /// A request that cannot be carried out as asked; the message says what was
@@ -234,13 +363,135 @@ fn when(tz: &TimeZone, at: Timestamp, now: Timestamp) -> String {
     }
 }
 
-/// The refusal of a completion of `habit` at `shown` (a time as typed or
-/// as [`typed`] writes it), with the accepted range.
-fn done_out_of_range(habit: &str, shown: &str, why: &str, today: Date) -> Rejected {
+/// The refusal of a record of `what` (a habit, `a cramp`) at `shown` (a
+/// time as typed or as [`typed`] writes it), with the accepted range.
+fn done_out_of_range(what: &str, shown: &str, why: &str, today: Date) -> Rejected {
     Rejected(format!(
-        "cannot record {habit} at {shown}: {why}expected a time from {} up to now",
+        "cannot record {what} at {shown}: {why}expected a time from {} up to now",
         earliest_day(today)
     ))
+}
+
+/// Why `at` cannot be recorded, seen from `now`: it is in the future, or
+/// more than a year back. `None` when it can.
+fn out_of_reach(tz: &TimeZone, at: Timestamp, now: Timestamp) -> Option<&'static str> {
+    let today = tz.to_datetime(now).date();
+    if at > now {
+        Some("that is in the future; ")
+    } else if tz.to_datetime(at).date() < earliest_day(today) {
+        Some("that is more than a year ago; ")
+    } else {
+        None
+    }
+}
+
+/// Parses a time the user gave for recording `what`: a date-time habitd
+/// cannot represent is out of range, not misspelt.
+fn parse_record_time(
+    config: &Config,
+    what: &str,
+    text: &str,
+    now: Timestamp,
+) -> Result<Timestamp, Rejected> {
+    parse_time(config, text, now).map_err(|invalid| {
+        if is_date_time(text) {
+            let today = config.timezone.to_datetime(now).date();
+            done_out_of_range(what, text, "", today)
+        } else {
+            invalid
+        }
+    })
+}
+
+/// When a cramp came, as [`parse_time`] reads it, except that `HH:MM` is
+/// the latest such time: yesterday's when it has not come yet today. The
+/// diary is mostly written in the morning, and then `--at 23:30` means
+/// last night.
+fn parse_cramp_time(config: &Config, text: &str, now: Timestamp) -> Result<Timestamp, Rejected> {
+    let at = parse_record_time(config, "a cramp", text, now)?;
+    let tz = &config.timezone;
+    if at > now
+        && let Ok(clock) = parse_clock_time(text)
+        && let Some(yesterday) = tz
+            .to_datetime(now)
+            .date()
+            .yesterday()
+            .ok()
+            .and_then(|day| resolve(tz, day.to_datetime(clock)))
+    {
+        return Ok(yesterday);
+    }
+    Ok(at)
+}
+
+/// A night as messages name it: `Thu 2026-11-26`.
+fn night_name(night: Date) -> String {
+    night.strftime("%a %Y-%m-%d").to_string()
+}
+
+/// One of a few words for the diary's option `option`, or `None` if empty.
+fn parse_choice<T: Choice>(option: &str, text: &str) -> Result<Option<T>, Rejected> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    T::parse(text).map(Some).ok_or_else(|| {
+        Rejected(format!(
+            "invalid {option} {}: expected {}, e.g. `habitd cramp --{option} {}`",
+            Quoted(text),
+            T::listed(),
+            T::ALL[0].as_str()
+        ))
+    })
+}
+
+/// An episode's length: whole minutes (`9`) or a duration (`9m`), from 1
+/// to [`diary::MAX_MINUTES`].
+fn parse_minutes(text: &str) -> Result<u32, Rejected> {
+    let minutes = match text.parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => parse_duration(text).ok().map(|d| d.as_secs() / 60),
+    };
+    minutes
+        .filter(|n| (1..=i64::from(diary::MAX_MINUTES)).contains(n))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| {
+            Rejected(format!(
+                "invalid minutes {}: expected whole minutes from 1 to {}, e.g. `habitd cramp --minutes 9`",
+                Quoted(text),
+                diary::MAX_MINUTES
+            ))
+        })
+}
+
+/// The episode a [`Request::Cramp`]'s details describe.
+fn parse_episode(
+    leg: &str,
+    muscle: &str,
+    minutes: &str,
+    when: &str,
+    swelling: bool,
+    note: &str,
+) -> Result<Episode, Rejected> {
+    if note.len() > diary::MAX_NOTE {
+        return Err(Rejected(format!(
+            "a note of {} bytes is too long: expected at most {} bytes",
+            note.len(),
+            diary::MAX_NOTE
+        )));
+    }
+    Ok(Episode {
+        leg: parse_choice::<Leg>("leg", leg)?,
+        muscle: parse_choice::<Muscle>("muscle", muscle)?,
+        minutes: Some(minutes)
+            .filter(|m| !m.trim().is_empty())
+            .map(parse_minutes)
+            .transpose()?,
+        when: parse_choice::<Activity>("when", when)?,
+        swelling,
+        note: Some(note)
+            .filter(|n| !n.trim().is_empty())
+            .map(str::to_string),
+    })
 }
 
 /// The refusal of a pause until `shown`, with the accepted range.
@@ -357,8 +608,21 @@ pub fn parse_date(config: &Config, text: &str, now: Timestamp) -> Result<Date, R
 pub struct Context {
     /// The completion `undo` would take back.
     pub last_done: Option<Event>,
+    /// The diary entry `undo` would take back.
+    pub last_entry: Option<DiaryEntry>,
     /// Whether reminders are paused now.
     pub paused: bool,
+    /// The diary's entries (not taken back) for the night of
+    /// [`Command::night`].
+    pub night: Vec<DiaryEntry>,
+}
+
+/// The `undone` that takes back diary entry `entry`.
+fn undo_entry(entry: &DiaryEntry, now: Timestamp, source: Source) -> NewEvent {
+    NewEvent {
+        target: Some(entry.id),
+        ..NewEvent::new(now, entry.night, None, Kind::Undone, source)
+    }
 }
 
 /// The events `command` becomes, given what the history says (`context`).
@@ -377,14 +641,7 @@ pub fn events(
             let habit = find_habit(config, habit)?;
             let at = at.unwrap_or(now);
             let date = tz.to_datetime(at).date();
-            let why = if at > now {
-                Some("that is in the future; ")
-            } else if date < earliest_day(today) {
-                Some("that is more than a year ago; ")
-            } else {
-                None
-            };
-            if let Some(why) = why {
+            if let Some(why) = out_of_reach(tz, at, now) {
                 return Err(done_out_of_range(
                     &habit.id,
                     &typed(tz, at, now),
@@ -405,6 +662,17 @@ pub fn events(
             }])
         }
         Command::Undo { habit } => {
+            // Without a habit, the latest of a completion and a diary
+            // entry: what was recorded last is taken back first.
+            if habit.is_none()
+                && let Some(entry) = &context.last_entry
+                && context
+                    .last_done
+                    .as_ref()
+                    .is_none_or(|done| done.id < entry.id)
+            {
+                return Ok(vec![undo_entry(entry, now, source)]);
+            }
             // A habit no longer in the config may still be named: its
             // completions stay in the history, and can be taken back.
             let target = match (&context.last_done, habit) {
@@ -488,6 +756,62 @@ pub fn events(
             }
             Ok(vec![event(None, Kind::Resumed)])
         }
+        Command::UndoDiary => match &context.last_entry {
+            Some(entry) => Ok(vec![undo_entry(entry, now, source)]),
+            None => Err(Rejected("nothing to undo in the cramp diary".to_string())),
+        },
+        Command::Cramp { at, episode } => {
+            let at = at.unwrap_or(now);
+            if let Some(why) = out_of_reach(tz, at, now) {
+                return Err(done_out_of_range(
+                    "a cramp",
+                    &typed(tz, at, now),
+                    why,
+                    today,
+                ));
+            }
+            let night = diary::night_of(at, tz);
+            let cramp = NewEvent {
+                at,
+                date: night,
+                data: Some(episode.to_json()),
+                ..event(None, Kind::Cramp)
+            };
+            // A quiet night that now had a cramp is taken back with it.
+            let quiet = context
+                .night
+                .iter()
+                .filter(|e| e.night == night && e.record == Record::NoCramps)
+                .map(|e| undo_entry(e, now, source));
+            Ok(std::iter::once(cramp).chain(quiet).collect())
+        }
+        Command::NoCramps { night } => {
+            let last = diary::last_night(now, tz);
+            let night = night.unwrap_or(last);
+            let earliest = earliest_day(today);
+            if !(earliest..=last).contains(&night) {
+                return Err(Rejected(format!(
+                    "cannot record the night of {night} as without cramps: expected a night from {earliest} up to last night, {last}"
+                )));
+            }
+            match Night::of(&context.night, night) {
+                Night::Quiet(entry) => Err(Rejected(format!(
+                    "the night of {} is already recorded as without cramps (at {}); nothing recorded",
+                    night_name(night),
+                    typed(tz, entry.at, now)
+                ))),
+                Night::Cramps(cramps) => Err(Rejected(format!(
+                    "the night of {} has {} recorded; to record it as without cramps, take {} back first with `habitd undo cramp`",
+                    night_name(night),
+                    counted(cramps.len() as u64, "cramp", "cramps"),
+                    if cramps.len() == 1 { "it" } else { "them" }
+                ))),
+                Night::Missing => Ok(vec![NewEvent {
+                    date: night,
+                    ..event(None, Kind::NoCramps)
+                }]),
+            }
+        }
     }
 }
 
@@ -539,18 +863,7 @@ pub fn from_request(
         Request::Done { habit, amount, at } => {
             let found = named_habit(config, habit, false)?;
             let at = optional(at)
-                .map(|t| {
-                    parse_time(config, t, now).map_err(|invalid| {
-                        // A date-time habitd cannot represent is out of
-                        // range, not misspelt.
-                        if is_date_time(t) {
-                            let today = config.timezone.to_datetime(now).date();
-                            done_out_of_range(&found.id, t, "", today)
-                        } else {
-                            invalid
-                        }
-                    })
-                })
+                .map(|t| parse_record_time(config, &found.id, t, now))
                 .transpose()?;
             Command::Done {
                 habit: found.id.clone(),
@@ -560,6 +873,7 @@ pub fn from_request(
                 at,
             }
         }
+        Request::Undo { habit } if habit == DIARY => Command::UndoDiary,
         // Checked against the history, not here: a habit no longer in the
         // config may still have completions to take back.
         Request::Undo { habit } => Command::Undo {
@@ -590,15 +904,49 @@ pub fn from_request(
                 .transpose()?,
         },
         Request::Resume => Command::Resume,
+        Request::Cramp {
+            at,
+            leg,
+            muscle,
+            minutes,
+            when,
+            swelling,
+            note,
+        } => Command::Cramp {
+            at: optional(at)
+                .map(|t| parse_cramp_time(config, t, now))
+                .transpose()?,
+            episode: parse_episode(leg, muscle, minutes, when, *swelling, note)?,
+        },
+        Request::NoCramps { date } => Command::NoCramps {
+            night: optional(date)
+                .map(|d| parse_date(config, d, now))
+                .transpose()?,
+        },
         Request::Status | Request::Reload => return Ok(None),
     };
     Ok(Some(command))
 }
 
-/// One line telling the user what was recorded, with the state after it.
-/// `state` must hold the totals of the events' own dates, however old.
-pub fn confirmation(config: &Config, state: &State, events: &[NewEvent], now: Timestamp) -> String {
+/// One line per event telling the user what was recorded, with the state
+/// after it. `state` must hold the totals of the events' own dates, however
+/// old; `context` is what the events were made from (it names the diary
+/// entries an `undone` takes back).
+pub fn confirmation(
+    config: &Config,
+    state: &State,
+    context: &Context,
+    events: &[NewEvent],
+    now: Timestamp,
+) -> String {
     let tz = &config.timezone;
+    let taken_back = |target: Option<i64>| {
+        context
+            .last_entry
+            .iter()
+            .chain(&context.night)
+            .find(|entry| Some(entry.id) == target)
+    };
     let lines: Vec<String> = events
         .iter()
         .map(|e| {
@@ -606,7 +954,46 @@ pub fn confirmation(config: &Config, state: &State, events: &[NewEvent], now: Ti
             let habit = config.habit(id);
             let progress = |h: &Habit| format!("{} on {}", Progress::of(h, state, e.date), e.date);
             let until = || e.until.map(|at| when(tz, at, now)).unwrap_or_default();
+            if e.kind == Kind::Undone
+                && let Some(entry) = taken_back(e.target)
+            {
+                let night = night_name(entry.night);
+                return match (&entry.record, events.len()) {
+                    (Record::NoCramps, 1) => {
+                        format!("took back \"no cramps\" for the night of {night}")
+                    }
+                    // Taken back along with a cramp recorded for it.
+                    (Record::NoCramps, _) => format!(
+                        "the night of {night} was recorded without cramps; the cramp replaces that"
+                    ),
+                    (Record::Cramp(_), _) => format!(
+                        "took back the cramp at {} for the night of {night}",
+                        typed(tz, entry.at, now)
+                    ),
+                };
+            }
             match (e.kind, habit) {
+                (Kind::Cramp, _) => {
+                    let episode = Episode::from_json(e.data.as_deref()).unwrap_or_default();
+                    let mut line = format!(
+                        "cramp at {} recorded for the night of {}",
+                        typed(tz, e.at, now),
+                        night_name(e.date)
+                    );
+                    let summary = episode.summary();
+                    if !summary.is_empty() {
+                        line.push_str(": ");
+                        line.push_str(&summary);
+                    }
+                    if let Some(note) = &episode.note {
+                        line.push_str(&format!(", note {}", Quoted(note)));
+                    }
+                    line
+                }
+                (Kind::NoCramps, _) => format!(
+                    "the night of {} recorded without cramps",
+                    night_name(e.date)
+                ),
                 (Kind::Done, Some(h)) => {
                     let met = if state.met(h, e.date) {
                         " — goal met"
@@ -774,7 +1161,7 @@ mod tests {
     /// The confirmation of `command` with nothing recorded before it.
     fn confirm(c: &Config, command: &Command, context: &Context, now: Timestamp) -> String {
         let events = events(c, command, context, Source::Cli, now).unwrap();
-        confirmation(c, &State::default(), &events, now)
+        confirmation(c, &State::default(), context, &events, now)
     }
 
     fn pause(c: &Config, until: &str, now: Timestamp) -> Result<String, Rejected> {
@@ -786,7 +1173,7 @@ mod tests {
             now,
         )?;
         events(c, &command, &Context::default(), Source::Cli, now)
-            .map(|events| confirmation(c, &State::default(), &events, now))
+            .map(|events| confirmation(c, &State::default(), &Context::default(), &events, now))
     }
 
     #[test]
@@ -1061,6 +1448,330 @@ mod tests {
         assert_eq!(
             confirm(&c, &any, &configured, now()),
             "water: took back 2; now 0/8 glasses on 2026-11-26"
+        );
+    }
+
+    /// A cramp request with every detail empty but those given.
+    fn cramp_request(details: &[(&str, &str)]) -> Request {
+        let get = |key: &str| {
+            details
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(String::new(), |(_, v)| v.to_string())
+        };
+        Request::Cramp {
+            at: get("at"),
+            leg: get("leg"),
+            muscle: get("muscle"),
+            minutes: get("minutes"),
+            when: get("when"),
+            swelling: !get("swelling").is_empty(),
+            note: get("note"),
+        }
+    }
+
+    fn entry(id: i64, night: &str, record: Record) -> DiaryEntry {
+        DiaryEntry {
+            id,
+            at: "2026-11-26T07:31:00Z".parse().unwrap(),
+            night: night.parse().unwrap(),
+            record,
+        }
+    }
+
+    #[test]
+    fn a_cramp_belongs_to_the_night_of_its_evening_with_its_details_as_json() {
+        let c = config();
+        // now() is 15:00 on Thu 2026-11-26 in Berlin.
+        let command = request(
+            &c,
+            cramp_request(&[
+                ("at", "03:10"),
+                ("leg", "left"),
+                ("muscle", "calf"),
+                ("minutes", "5"),
+                ("when", "sleep"),
+                ("swelling", "yes"),
+                ("note", "woke me\nup"),
+            ]),
+            now(),
+        )
+        .unwrap();
+        let e = events(&c, &command, &Context::default(), Source::Cli, now()).unwrap();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].kind, Kind::Cramp);
+        assert_eq!(e[0].habit, None);
+        assert_eq!(e[0].at.to_string(), "2026-11-26T02:10:00Z");
+        assert_eq!(e[0].date.to_string(), "2026-11-25");
+        assert_eq!(
+            e[0].data.as_deref(),
+            Some(
+                r#"{"leg":"left","muscle":"calf","minutes":5,"when":"sleep","swelling":true,"note":"woke me\nup"}"#
+            )
+        );
+        assert_eq!(
+            confirm(&c, &command, &Context::default(), now()),
+            "cramp at 03:10 recorded for the night of Wed 2026-11-25: left calf, 5 min, during sleep, swelling, note \"woke me\\nup\""
+        );
+        // Nothing given: now, tonight, nothing known (no default length).
+        let bare = request(&c, cramp_request(&[]), now()).unwrap();
+        let e = events(&c, &bare, &Context::default(), Source::Dbus, now()).unwrap();
+        assert_eq!(
+            (e[0].at, e[0].date.to_string()),
+            (now(), "2026-11-26".into())
+        );
+        assert_eq!(e[0].data.as_deref(), Some("{}"));
+        assert_eq!(e[0].source, Source::Dbus);
+        assert_eq!(
+            confirm(&c, &bare, &Context::default(), now()),
+            "cramp at 15:00 recorded for the night of Thu 2026-11-26"
+        );
+        assert_eq!(bare.night(&c, now()), Some("2026-11-26".parse().unwrap()));
+    }
+
+    #[test]
+    fn cramp_details_are_refused_with_what_was_expected() {
+        let c = config();
+        let refused = |details: &[(&str, &str)]| {
+            request(&c, cramp_request(details), now())
+                .and_then(|command| events(&c, &command, &Context::default(), Source::Cli, now()))
+                .unwrap_err()
+                .0
+        };
+        assert_eq!(
+            refused(&[("leg", "up")]),
+            "invalid leg \"up\": expected left, right or both, e.g. `habitd cramp --leg left`"
+        );
+        assert_eq!(
+            refused(&[("muscle", "Calf")]),
+            "invalid muscle \"Calf\": expected calf, hamstring, quadriceps or foot, e.g. `habitd cramp --muscle calf`"
+        );
+        assert!(refused(&[("when", "night")]).contains("sleep, walking, exercise or rest"));
+        for minutes in ["0", "100000", "-3", "121", "2.5", "soon", "0m"] {
+            assert_eq!(
+                refused(&[("minutes", minutes)]),
+                format!(
+                    "invalid minutes {minutes:?}: expected whole minutes from 1 to 120, e.g. `habitd cramp --minutes 9`"
+                )
+            );
+        }
+        assert_eq!(
+            refused(&[("note", &"x".repeat(100_000))]),
+            "a note of 100000 bytes is too long: expected at most 1000 bytes"
+        );
+        assert_eq!(
+            refused(&[("at", "2026-11-26 16:00")]),
+            "cannot record a cramp at 16:00: that is in the future; expected a time from 2025-11-26 up to now"
+        );
+        assert_eq!(
+            refused(&[("at", "9999-12-31 23:00")]),
+            "cannot record a cramp at 9999-12-31 23:00: expected a time from 2025-11-26 up to now"
+        );
+        assert!(refused(&[("at", "1900-01-01 10:00")]).contains("more than a year ago"));
+        // The edges that are accepted.
+        for details in [
+            [("minutes", "1")],
+            [("minutes", "120")],
+            [("minutes", "2h")],
+            [("note", &"é".repeat(500))],
+            [("at", "2025-11-26 00:00")],
+        ] {
+            let command = request(&c, cramp_request(&details), now()).unwrap();
+            assert!(events(&c, &command, &Context::default(), Source::Cli, now()).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_cramp_takes_back_the_quiet_night_it_contradicts() {
+        let c = config();
+        let command = request(&c, cramp_request(&[("at", "02:00")]), now()).unwrap();
+        let context = Context {
+            night: vec![entry(41, "2026-11-25", Record::NoCramps)],
+            ..Context::default()
+        };
+        let e = events(&c, &command, &context, Source::Cli, now()).unwrap();
+        assert_eq!(e.len(), 2);
+        assert_eq!((e[1].kind, e[1].target), (Kind::Undone, Some(41)));
+        assert_eq!(e[1].date.to_string(), "2026-11-25");
+        assert_eq!(
+            confirm(&c, &command, &context, now()),
+            "cramp at 02:00 recorded for the night of Wed 2026-11-25\n\
+             the night of Wed 2026-11-25 was recorded without cramps; the cramp replaces that"
+        );
+        // Another cramp of the same night takes nothing back.
+        let context = Context {
+            night: vec![entry(42, "2026-11-25", Record::Cramp(Episode::default()))],
+            ..Context::default()
+        };
+        assert_eq!(
+            events(&c, &command, &context, Source::Cli, now())
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_night_is_recorded_without_cramps_once_and_only_once_it_has_passed() {
+        let c = config();
+        let none = |date: &str, context: &Context| {
+            request(&c, Request::NoCramps { date: date.into() }, now())
+                .and_then(|command| events(&c, &command, context, Source::Cli, now()))
+        };
+        let e = none("", &Context::default()).unwrap();
+        assert_eq!(e[0].kind, Kind::NoCramps);
+        assert_eq!(
+            (e[0].date.to_string(), e[0].at),
+            ("2026-11-25".into(), now())
+        );
+        assert_eq!(
+            confirmation(&c, &State::default(), &Context::default(), &e, now()),
+            "the night of Wed 2026-11-25 recorded without cramps"
+        );
+        assert!(none("2025-11-26", &Context::default()).is_ok());
+        for date in [
+            "today",
+            "tomorrow",
+            "2026-11-26",
+            "2025-11-25",
+            "1900-01-01",
+        ] {
+            assert_eq!(
+                none(date, &Context::default()).unwrap_err().0,
+                format!(
+                    "cannot record the night of {} as without cramps: expected a night from 2025-11-26 up to last night, 2026-11-25",
+                    parse_date(&c, date, now()).unwrap()
+                )
+            );
+        }
+        let quiet = Context {
+            night: vec![entry(7, "2026-11-25", Record::NoCramps)],
+            ..Context::default()
+        };
+        assert_eq!(
+            none("yesterday", &quiet).unwrap_err().0,
+            "the night of Wed 2026-11-25 is already recorded as without cramps (at 08:31); nothing recorded"
+        );
+        let cramps = Context {
+            night: vec![
+                entry(8, "2026-11-25", Record::Cramp(Episode::default())),
+                entry(9, "2026-11-25", Record::Cramp(Episode::default())),
+            ],
+            ..Context::default()
+        };
+        assert_eq!(
+            none("", &cramps).unwrap_err().0,
+            "the night of Wed 2026-11-25 has 2 cramps recorded; to record it as without cramps, take them back first with `habitd undo cramp`"
+        );
+        assert!(
+            request(
+                &c,
+                Request::NoCramps {
+                    date: "soon".into()
+                },
+                now()
+            )
+            .unwrap_err()
+            .0
+            .starts_with("invalid date \"soon\"")
+        );
+    }
+
+    #[test]
+    fn undo_takes_back_whatever_was_recorded_last_and_undo_cramp_the_diary() {
+        let c = config();
+        let cramp = entry(9, "2026-11-25", Record::Cramp(Episode::default()));
+        let both = |done_id| Context {
+            last_done: Some(done_event(done_id, "water", "2026-11-26", 1)),
+            last_entry: Some(cramp.clone()),
+            ..Context::default()
+        };
+        let any = request(
+            &c,
+            Request::Undo {
+                habit: String::new(),
+            },
+            now(),
+        )
+        .unwrap();
+        let e = events(&c, &any, &both(8), Source::Cli, now()).unwrap();
+        assert_eq!((e[0].target, e[0].habit.clone()), (Some(9), None));
+        assert_eq!(e[0].date.to_string(), "2026-11-25");
+        assert_eq!(
+            confirm(&c, &any, &both(8), now()),
+            "took back the cramp at 08:31 for the night of Wed 2026-11-25"
+        );
+        let e = events(&c, &any, &both(10), Source::Cli, now()).unwrap();
+        assert_eq!(e[0].target, Some(10));
+        // A habit named: its completions only.
+        let water = request(
+            &c,
+            Request::Undo {
+                habit: "water".into(),
+            },
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            events(&c, &water, &both(8), Source::Cli, now()).unwrap()[0].target,
+            Some(8)
+        );
+        // `cramp`: the diary only.
+        let diary = request(
+            &c,
+            Request::Undo {
+                habit: DIARY.into(),
+            },
+            now(),
+        )
+        .unwrap();
+        assert_eq!(diary, Command::UndoDiary);
+        assert_eq!(
+            events(&c, &diary, &both(10), Source::Cli, now()).unwrap()[0].target,
+            Some(9)
+        );
+        let quiet = Context {
+            last_entry: Some(entry(3, "2026-11-24", Record::NoCramps)),
+            ..Context::default()
+        };
+        assert_eq!(
+            confirm(&c, &diary, &quiet, now()),
+            "took back \"no cramps\" for the night of Tue 2026-11-24"
+        );
+        assert_eq!(
+            events(&c, &diary, &Context::default(), Source::Cli, now())
+                .unwrap_err()
+                .0,
+            "nothing to undo in the cramp diary"
+        );
+    }
+
+    #[test]
+    fn a_cramp_at_a_time_not_come_yet_today_came_yesterday() {
+        let c = config();
+        // now() is 15:00 in Berlin: 16:00 has not come yet, 14:00 has.
+        let at = |text: &str| {
+            let command = request(&c, cramp_request(&[("at", text)]), now()).unwrap();
+            let e = events(&c, &command, &Context::default(), Source::Cli, now()).unwrap();
+            (e[0].at.to_string(), e[0].date.to_string())
+        };
+        assert_eq!(
+            at("16:00"),
+            ("2026-11-25T15:00:00Z".into(), "2026-11-25".into())
+        );
+        assert_eq!(
+            at("14:00"),
+            ("2026-11-26T13:00:00Z".into(), "2026-11-26".into())
+        );
+        assert_eq!(
+            at("03:00"),
+            ("2026-11-26T02:00:00Z".into(), "2026-11-25".into())
+        );
+        // A date-time says which day.
+        assert!(
+            request(&c, cramp_request(&[("at", "2026-11-26 16:00")]), now())
+                .and_then(|command| events(&c, &command, &Context::default(), Source::Cli, now()))
+                .is_err()
         );
     }
 }

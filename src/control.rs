@@ -111,6 +111,19 @@ fn check_sizes(request: &Request) -> Result<(), ControlError> {
         Request::Snooze { habit, duration } => Some(habit.len().max(duration.len())),
         Request::Skip { habit, date } => Some(habit.len().max(date.len())),
         Request::Pause { until } => Some(until.len()),
+        Request::Cramp {
+            at,
+            leg,
+            muscle,
+            minutes,
+            when,
+            swelling: _,
+            note,
+        } => [at, leg, muscle, minutes, when, note]
+            .map(|a| a.len())
+            .into_iter()
+            .max(),
+        Request::NoCramps { date } => Some(date.len()),
         Request::Resume | Request::Status | Request::Reload => None,
     };
     match longest {
@@ -151,6 +164,36 @@ impl Control {
     /// Holds all reminders for a duration or until a time ("" = until Resume).
     async fn pause(&self, until: String) -> Result<String, ControlError> {
         self.ask(Request::Pause { until }).await
+    }
+
+    /// Records a leg cramp in the diary: time ("" = now), leg, muscle,
+    /// minutes, when ("" = unknown), whether the leg was swollen, a note.
+    #[allow(clippy::too_many_arguments)]
+    async fn cramp(
+        &self,
+        at: String,
+        leg: String,
+        muscle: String,
+        minutes: String,
+        when: String,
+        swelling: bool,
+        note: String,
+    ) -> Result<String, ControlError> {
+        self.ask(Request::Cramp {
+            at,
+            leg,
+            muscle,
+            minutes,
+            when,
+            swelling,
+            note,
+        })
+        .await
+    }
+
+    /// Records a night ("" = last night) as without cramps.
+    async fn no_cramps(&self, date: String) -> Result<String, ControlError> {
+        self.ask(Request::NoCramps { date }).await
     }
 
     // The methods without arguments take the header, unused: zbus checks the
@@ -201,11 +244,32 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
     let Ok(connection) = zbus::Connection::session().await else {
         return Ok(Sent::NoDaemon);
     };
+    send_on(&connection, request).await
+}
+
+/// Sends `request` to a running daemon on `connection`'s bus, if there is one.
+async fn send_on(connection: &zbus::Connection, request: &Request) -> Result<Sent, zbus::Error> {
+    let connection = connection.clone();
     let dbus = fdo::DBusProxy::new(&connection).await?;
     if !dbus.name_has_owner(BUS_NAME.try_into()?).await? {
         return Ok(Sent::NoDaemon);
     }
     let (method, body): (&str, Vec<&str>) = match request {
+        Request::Cramp {
+            at,
+            leg,
+            muscle,
+            minutes,
+            when,
+            swelling,
+            note,
+        } => {
+            // The one method with a boolean among its strings.
+            let body = (at, leg, muscle, minutes, when, *swelling, note);
+            let call = call_daemon(&connection, "Cramp", &body);
+            return answer(tokio::time::timeout(CALL_TIMEOUT, call).await);
+        }
+        Request::NoCramps { date } => ("NoCramps", vec![date]),
         Request::Done { habit, amount, at } => ("Done", vec![habit, amount, at]),
         Request::Undo { habit } => ("Undo", vec![habit]),
         Request::Snooze { habit, duration } => ("Snooze", vec![habit, duration]),
@@ -223,7 +287,65 @@ pub async fn send(request: &Request) -> Result<Sent, zbus::Error> {
             [a, b, c, ..] => call_daemon(&connection, method, &(a, b, c)).await,
         }
     };
-    let reply = match tokio::time::timeout(CALL_TIMEOUT, call).await {
+    answer(tokio::time::timeout(CALL_TIMEOUT, call).await)
+}
+
+/// The command line following the daemon: its `Changed` signal, and its
+/// name coming and going on the session bus. The bus daemon routes only
+/// those signals here, so nothing wakes the follower in between.
+pub struct Follow {
+    connection: zbus::Connection,
+    changed: zbus::MessageStream,
+    owners: fdo::NameOwnerChangedStream,
+}
+
+impl Follow {
+    /// Subscribes on the session bus; `None` when there is no session bus.
+    pub async fn subscribe() -> zbus::Result<Option<Follow>> {
+        let Ok(connection) = zbus::Connection::session().await else {
+            return Ok(None);
+        };
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .sender(BUS_NAME)
+            .path(OBJECT_PATH)
+            .interface(INTERFACE)
+            .member("Changed")
+            .build()?;
+        let changed = zbus::MessageStream::for_match_rule(rule, &connection, None).await?;
+        let dbus = fdo::DBusProxy::new(&connection).await?;
+        let owners = dbus
+            .receive_name_owner_changed_with_args(&[(0, BUS_NAME)])
+            .await?;
+        Ok(Some(Follow {
+            connection,
+            changed,
+            owners,
+        }))
+    }
+
+    /// Asks the daemon for its status JSON, as [`send`] does, on this
+    /// connection.
+    pub async fn status(&self) -> Result<Sent, zbus::Error> {
+        send_on(&self.connection, &Request::Status).await
+    }
+
+    /// Waits until the daemon says something changed, or starts, or stops.
+    /// `false` when the bus connection is gone.
+    pub async fn changed(&mut self) -> bool {
+        use futures_lite::StreamExt;
+        tokio::select! {
+            signal = self.changed.next() => signal.is_some(),
+            owner = self.owners.next() => owner.is_some(),
+        }
+    }
+}
+
+/// What became of a call that was made, or timed out.
+fn answer(
+    outcome: Result<zbus::Result<zbus::Message>, tokio::time::error::Elapsed>,
+) -> Result<Sent, zbus::Error> {
+    let reply = match outcome {
         Err(_) => Err(Refusal::Failed(format!(
             "habitd did not answer within {}s, so whether it was recorded is unknown: it may still be carried out once habitd recovers. Check with `habitd log --since today` before trying again",
             CALL_TIMEOUT.as_secs()
@@ -251,9 +373,14 @@ fn refusal(error: zbus::Error) -> Result<Refusal, zbus::Error> {
             }
         }
         // A habitd of the previous version, still running until it is
-        // restarted, refuses with the standard InvalidArgs.
+        // restarted, refuses with the standard InvalidArgs, and does not
+        // know the methods added since (the diary's).
         zbus::Error::FDO(e) => match e.as_ref() {
             fdo::Error::InvalidArgs(text) => Some(Refusal::Invalid(text.clone())),
+            fdo::Error::UnknownMethod(_) => Some(Refusal::Failed(
+                "the running habitd is older than this command and does not know it; restart it (`systemctl --user restart habitd`) and try again"
+                    .to_string(),
+            )),
             _ => None,
         },
         _ => None,

@@ -19,6 +19,15 @@
 //! Each due reminder ends in exactly one record: `missed` when it is decided
 //! not to show it, and `reminded` or `undelivered` once the notification
 //! server has answered (or failed to in time).
+//!
+//! Besides the habits' reminders it shows two of its own, planned by the
+//! same rules under reserved ids ([`CHECKIN`], [`REVIEW`]): the morning
+//! check-in, whose No and Yes record last night in the cramp diary through
+//! the same requests as the command line, and which is not asked (recorded
+//! `skipped`) once that night is recorded, and closed when it gets recorded
+//! elsewhere; and the weekly look back, whose figures the history thread
+//! works out ([`Effect::Week`]) and whose Report button opens the report
+//! ([`Effect::OpenReport`]).
 
 use std::collections::HashMap;
 
@@ -27,12 +36,13 @@ use jiff::{SignedDuration, Timestamp};
 use log::{debug, info, warn};
 
 use crate::command::{self, Action, Command, Request};
-use crate::config::{Config, Goal, LoadError, Origin};
+use crate::config::{CHECKIN, Config, Goal, LoadError, Origin, REVIEW};
 use crate::control::{Refusal, Reply};
 use crate::event::{Kind, NewEvent, Source};
 use crate::history::{Applied, ApplyError};
 use crate::plan::{Decision, Plan, State};
 use crate::quote::counted;
+use crate::review::Week;
 use crate::status::{self, Progress};
 use crate::timespec::HumanDuration;
 
@@ -100,6 +110,13 @@ pub enum Input {
     HistoryChanged,
     /// The daemon is stopping.
     Stop,
+    /// The history thread worked out the week for an [`Effect::Week`].
+    Week {
+        /// The look back it is for.
+        ticket: Ticket,
+        /// The week, or why the history could not say.
+        outcome: Result<Week, String>,
+    },
     /// The config was read again for an [`Effect::ReadConfig`].
     ConfigRead {
         /// The request to answer, if a D-Bus client asked for the reload.
@@ -143,6 +160,14 @@ pub enum Effect {
     },
     /// Read the planning state from the store; answer with [`Input::Loaded`].
     Load,
+    /// Work out the week just ending from the store, for the weekly look
+    /// back; answer with [`Input::Week`].
+    Week {
+        /// Names the answer.
+        ticket: Ticket,
+    },
+    /// Write the HTML report and open it (Report on the weekly look back).
+    OpenReport,
     /// Read the config again; answer with [`Input::ConfigRead`].
     ReadConfig {
         /// Passed back in the answer.
@@ -169,7 +194,7 @@ pub enum Effect {
 pub struct Show {
     /// Names the answer.
     pub ticket: Ticket,
-    /// The habit it is about.
+    /// The habit (or built-in reminder) it is about.
     pub habit: String,
     /// The day it is for.
     pub day: Date,
@@ -186,6 +211,19 @@ pub enum Content {
     Reminder(Option<Progress>),
     /// The progress after a press of Done.
     Progress(Progress),
+    /// The morning check-in: were there cramps in this night?
+    CheckIn {
+        /// The night asked about, named by its evening's date.
+        night: Date,
+    },
+    /// After Yes on the check-in: the episode is recorded with its details
+    /// unknown, and how to give them.
+    Episode {
+        /// The night it was recorded for.
+        night: Date,
+    },
+    /// The weekly look back, or why the history could not say.
+    Review(Result<Week, String>),
 }
 
 /// A habit's notification on screen.
@@ -204,6 +242,9 @@ enum Sending {
     Reminder(Timestamp),
     /// A progress update, recorded by the command that caused it.
     Progress,
+    /// A note with no buttons (the check-in's answer): neither recorded nor
+    /// kept track of, so it is never replaced or closed as a question.
+    Note,
 }
 
 /// Who is waiting for a command at the store.
@@ -211,11 +252,12 @@ enum Sending {
 enum Asker {
     /// A D-Bus caller.
     Bus(u64),
-    /// A button on the habit's notification `id`.
+    /// A button on the habit's notification `id`, for `day`.
     Button {
         habit: String,
         action: Action,
         id: u32,
+        day: Date,
     },
 }
 
@@ -237,6 +279,9 @@ pub struct Core {
     asked: HashMap<Ticket, Asker>,
     /// Each habit's notification on screen.
     on_screen: HashMap<String, OnScreen>,
+    /// Weekly look backs waiting for their figures: when each was due, and
+    /// its day.
+    weeks: HashMap<Ticket, (Timestamp, Date)>,
     /// Presses on notifications whose id is not known yet, and when: the
     /// server's answer to Notify and a quick press travel separately, so
     /// the press can come first.
@@ -246,6 +291,9 @@ pub struct Core {
     /// The last `STATUS=` sent.
     status: String,
     ready: bool,
+    /// `Status` callers waiting for the first read of the history: a
+    /// report before it would show nothing done today.
+    status_waiting: Vec<u64>,
 }
 
 impl Core {
@@ -261,10 +309,12 @@ impl Core {
             sending: HashMap::new(),
             asked: HashMap::new(),
             on_screen: HashMap::new(),
+            weeks: HashMap::new(),
             early_presses: Vec::new(),
             warned_undelivered: false,
             status: String::new(),
             ready: false,
+            status_waiting: Vec::new(),
         }
     }
 
@@ -313,6 +363,12 @@ impl Core {
                 self.on_screen.retain(|_, shown| shown.id != id);
             }
             Input::Applied { ticket, outcome } => self.on_applied(ticket, outcome, now, &mut out),
+            Input::Week { ticket, outcome } => {
+                if let Some((due, day)) = self.weeks.remove(&ticket) {
+                    let content = Content::Review(outcome);
+                    self.show(REVIEW, day, content, Sending::Reminder(due), &mut out);
+                }
+            }
             Input::ConfigRead { reply_to, outcome } => {
                 self.on_config(reply_to, outcome, now, &mut out);
             }
@@ -336,16 +392,20 @@ impl Core {
         self.unreadable = loaded.as_ref().err().cloned();
         match loaded {
             Ok(mut state) => {
-                // Reminders decided since the read was asked for are not in
-                // it yet (or wait to be written): the later cursor wins.
-                state.reminded.merge(&self.state.reminded);
+                // What was decided since the read was asked for is not in it
+                // yet (or waits to be written).
+                state.merge_own(&self.state);
                 self.take_state(state, out);
+                self.close_answered_checkin(out);
             }
             // The shell logged it; reminders go on from what is in memory.
             Err(_) if self.loaded => return,
             Err(_) => {}
         }
         self.loaded = true;
+        for reply_to in std::mem::take(&mut self.status_waiting) {
+            self.reply_status(reply_to, now, out);
+        }
         self.plan(now, None, out);
     }
 
@@ -367,8 +427,11 @@ impl Core {
                 "the clock is behind reminders already handled (it was set back); reminders resume at their times from now"
             );
         }
+        self.skip_answered_checkins(now, out);
         let decisions = Plan::new(&self.config, &self.state).due(now, on_time);
         let mut missed = Vec::new();
+        // A reminder handled moves its habit's next one: the plan changed.
+        let moved = !decisions.is_empty();
         for decision in decisions {
             match decision {
                 Decision::Show(occurrence) => {
@@ -396,6 +459,8 @@ impl Core {
         }
         if !missed.is_empty() {
             out.push(Effect::Record(missed));
+        }
+        if moved {
             out.push(Effect::Changed);
         }
         self.state.reminded.looked_through(now);
@@ -430,6 +495,60 @@ impl Core {
         }
     }
 
+    /// Records `skipped` for each check-in ahead of the cursor whose night
+    /// is recorded already: the plan passes over such a day like a habit's
+    /// met day, and the record says why it was not asked. Only nights in the
+    /// planning state count (a few weeks), and no night after last night
+    /// can be recorded, so the walk is short.
+    fn skip_answered_checkins(&mut self, now: Timestamp, out: &mut Vec<Effect>) {
+        let Some(checkin) = self.config.reminder(CHECKIN) else {
+            return;
+        };
+        let tz = &self.config.timezone;
+        let mut after = self.state.reminded.start(CHECKIN).unwrap_or_else(|| {
+            now.checked_sub(self.config.catch_up)
+                .unwrap_or(Timestamp::MIN)
+        });
+        let mut skipped = Vec::new();
+        while let Some(at) = checkin.schedule.next_after(tz, after) {
+            let day = tz.to_datetime(at).date();
+            if !self.state.settled(checkin, day) {
+                break;
+            }
+            if !self.state.is_skipped(CHECKIN, day) {
+                info!(
+                    "not asking about the night of {}: it is recorded already",
+                    day.yesterday().unwrap_or(day)
+                );
+                self.state.skipped.insert((CHECKIN.to_string(), day));
+                skipped.push(NewEvent {
+                    date: day,
+                    ..self.event(CHECKIN, Kind::Skipped, now)
+                });
+            }
+            after = at;
+        }
+        if !skipped.is_empty() {
+            out.push(Effect::Record(skipped));
+            out.push(Effect::Changed);
+        }
+    }
+
+    /// Closes the check-in on screen once its night is recorded (by the
+    /// command line, a D-Bus client or another writer of the history).
+    fn close_answered_checkin(&mut self, out: &mut Vec<Effect>) {
+        let Some(checkin) = self.config.reminder(CHECKIN) else {
+            return;
+        };
+        if let Some(shown) = self.on_screen.get(CHECKIN)
+            && self.state.settled(checkin, shown.day)
+        {
+            debug!("closing the check-in: its night is recorded");
+            out.push(Effect::Close(shown.id));
+            self.on_screen.remove(CHECKIN);
+        }
+    }
+
     /// A daemon event about `habit` at `at`, dated in the configured zone.
     fn event(&self, habit: &str, kind: Kind, at: Timestamp) -> NewEvent {
         let date = self.config.timezone.to_datetime(at).date();
@@ -437,7 +556,7 @@ impl Core {
     }
 
     fn remind(&mut self, habit_id: &str, due: Timestamp, now: Timestamp, out: &mut Vec<Effect>) {
-        let Some(habit) = self.config.habit(habit_id) else {
+        let Some(habit) = self.config.reminder(habit_id) else {
             return;
         };
         info!(
@@ -445,19 +564,33 @@ impl Core {
             habit.id,
             now.duration_since(due).as_millis().max(0)
         );
-        let day = self.config.timezone.to_datetime(now).date();
-        // Count goals of more than one say how far the day is; a walk is
-        // done in one go.
-        let progress = matches!(habit.goal, Goal::Count { count, .. } if count > 1)
-            .then(|| Progress::of(habit, &self.state, day));
+        let mut day = self.config.timezone.to_datetime(now).date();
+        let content = match habit_id {
+            // The morning it was due asks about the night before, however
+            // late it is shown.
+            CHECKIN => {
+                day = self.config.timezone.to_datetime(due).date();
+                Content::CheckIn {
+                    night: day.yesterday().unwrap_or(day),
+                }
+            }
+            // Shown once the history thread has the week's figures.
+            REVIEW => {
+                self.state.reminded.note(habit_id, due);
+                let ticket = self.ticket();
+                self.weeks.insert(ticket, (due, day));
+                out.push(Effect::Week { ticket });
+                return;
+            }
+            // Count goals of more than one say how far the day is; a walk
+            // is done in one go.
+            _ => Content::Reminder(
+                matches!(habit.goal, Goal::Count { count, .. } if count > 1)
+                    .then(|| Progress::of(habit, &self.state, day)),
+            ),
+        };
         self.state.reminded.note(habit_id, due);
-        self.show(
-            habit_id,
-            day,
-            Content::Reminder(progress),
-            Sending::Reminder(due),
-            out,
-        );
+        self.show(habit_id, day, content, Sending::Reminder(due), out);
     }
 
     fn show(
@@ -493,7 +626,9 @@ impl Core {
             Ok(id) => {
                 debug!("notification {id} shown for {habit}");
                 self.warned_undelivered = false;
-                self.on_screen.insert(habit.clone(), OnScreen { id, day });
+                if !matches!(sending, Sending::Note) {
+                    self.on_screen.insert(habit.clone(), OnScreen { id, day });
+                }
                 Kind::Reminded
             }
             Err(error) => {
@@ -536,14 +671,69 @@ impl Core {
             }
             return;
         };
-        let command = action.command(&habit, day, &self.config, now);
+        let command = match (habit.as_str(), action) {
+            (CHECKIN, Action::No | Action::Yes) => {
+                let night = day.yesterday().unwrap_or(day);
+                let request =
+                    command::checkin_answer(&self.config, night, action == Action::Yes, now);
+                match command::from_request(&self.config, &request, now) {
+                    Ok(Some(command)) => command,
+                    Ok(None) => return,
+                    Err(rejected) => {
+                        warn!("cannot record the check-in's answer: {rejected}");
+                        return;
+                    }
+                }
+            }
+            (REVIEW, Action::Report) => {
+                info!("writing the report, to open it");
+                out.push(Effect::OpenReport);
+                return;
+            }
+            (id, _) => match action
+                .command(id, day, &self.config, now)
+                .filter(|_| self.config.habit(id).is_some())
+            {
+                Some(command) => command,
+                None => {
+                    info!(
+                        "the {} button was pressed on {habit}'s notification, which has none; nothing recorded",
+                        action.key()
+                    );
+                    return;
+                }
+            },
+        };
         let ticket = self.ticket();
-        self.asked
-            .insert(ticket, Asker::Button { habit, action, id });
+        self.asked.insert(
+            ticket,
+            Asker::Button {
+                habit,
+                action,
+                id,
+                day,
+            },
+        );
         out.push(Effect::Apply {
             ticket,
             command,
             source: Source::Notification,
+        });
+    }
+
+    fn reply_status(&self, reply_to: u64, now: Timestamp, out: &mut Vec<Effect>) {
+        let reply = match &self.unreadable {
+            Some(why) => Err(Refusal::Failed(format!(
+                "the daemon cannot read the history, so today's progress is unknown: {why}"
+            ))),
+            None => {
+                let report = status::build(&self.config, &self.state, now, true);
+                serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()))
+            }
+        };
+        out.push(Effect::Reply {
+            to: reply_to,
+            reply,
         });
     }
 
@@ -559,21 +749,8 @@ impl Core {
             reply: Err(Refusal::Invalid(message)),
         };
         match request {
-            Request::Status => {
-                let reply = match &self.unreadable {
-                    Some(why) => Err(Refusal::Failed(format!(
-                        "the daemon cannot read the history, so today's progress is unknown: {why}"
-                    ))),
-                    None => {
-                        let report = status::build(&self.config, &self.state, now, true);
-                        serde_json::to_string(&report).map_err(|e| Refusal::Failed(e.to_string()))
-                    }
-                };
-                out.push(Effect::Reply {
-                    to: reply_to,
-                    reply,
-                });
-            }
+            Request::Status if !self.loaded => self.status_waiting.push(reply_to),
+            Request::Status => self.reply_status(reply_to, now, out),
             Request::Reload => out.push(Effect::ReadConfig {
                 reply_to: Some(reply_to),
             }),
@@ -607,7 +784,7 @@ impl Core {
             Ok(Applied { message, mut state }) => {
                 // Read back after the write: the history works again.
                 self.unreadable = None;
-                state.reminded.merge(&self.state.reminded);
+                state.merge_own(&self.state);
                 self.take_state(state, out);
                 out.push(Effect::Changed);
                 Ok(message)
@@ -618,6 +795,7 @@ impl Core {
             Asker::Bus(to) => {
                 if let Ok(message) = &message {
                     info!("{message}");
+                    self.close_answered_checkin(out);
                 }
                 let reply = message.map_err(|e| match e {
                     ApplyError::Rejected(r) => Refusal::Invalid(r.0),
@@ -625,15 +803,29 @@ impl Core {
                 });
                 out.push(Effect::Reply { to, reply });
             }
-            Asker::Button { habit, action, id } => match message {
+            Asker::Button {
+                habit,
+                action,
+                id,
+                day,
+            } => match message {
                 Ok(message) => {
                     info!("from the notification: {message}");
-                    if action == Action::Done {
-                        self.show_progress(&habit, id, now, out);
+                    match action {
+                        Action::Done => self.show_progress(&habit, id, now, out),
+                        Action::Yes => self.show_episode(id, day, out),
+                        _ => {}
                     }
                 }
                 Err(e) => {
                     warn!("cannot record {action:?} from the notification of {habit}: {e}");
+                    // The press took the question off the screen, and it is
+                    // not asked again today: ask again, or the answer is lost.
+                    if habit == CHECKIN && matches!(e, ApplyError::Store(_)) {
+                        let night = day.yesterday().unwrap_or(day);
+                        let again = Content::CheckIn { night };
+                        self.show(CHECKIN, day, again, Sending::Progress, out);
+                    }
                 }
             },
         }
@@ -668,6 +860,28 @@ impl Core {
         }
     }
 
+    /// Replaces the check-in `pressed` (on screen, or just closed by the
+    /// press) with a note that the episode is recorded, and how to give its
+    /// details.
+    fn show_episode(&mut self, pressed: u32, day: Date, out: &mut Vec<Effect>) {
+        self.on_screen.remove(CHECKIN);
+        let night = day.yesterday().unwrap_or(day);
+        info!(
+            "a cramp is recorded for the night of {night}, details unknown; add them with `{}`",
+            command::episode_details_hint(night)
+        );
+        let ticket = self.ticket();
+        self.sending
+            .insert(ticket, (CHECKIN.to_string(), day, Sending::Note));
+        out.push(Effect::Show(Show {
+            ticket,
+            habit: CHECKIN.to_string(),
+            day,
+            content: Content::Episode { night },
+            replaces: Some(pressed),
+        }));
+    }
+
     fn on_config(
         &mut self,
         reply_to: Option<u64>,
@@ -698,10 +912,10 @@ impl Core {
                 // Notifications of removed habits stay on screen but are no
                 // longer replaced.
                 self.on_screen
-                    .retain(|habit, _| config.habit(habit).is_some());
+                    .retain(|habit, _| config.reminder(habit).is_some());
                 self.state
                     .reminded
-                    .retain(|habit| config.habit(habit).is_some());
+                    .retain(|habit| config.reminder(habit).is_some());
                 let message = format!(
                     "reloaded {} from {}",
                     counted(config.habits.len() as u64, "habit", "habits"),

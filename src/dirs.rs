@@ -22,7 +22,12 @@ pub fn data_home() -> Option<PathBuf> {
     xdg("XDG_DATA_HOME", ".local/share")
 }
 
-/// `$XDG_RUNTIME_DIR`, which has no default.
+/// `$XDG_CACHE_HOME`, default `~/.cache`.
+pub fn cache_home() -> Option<PathBuf> {
+    xdg("XDG_CACHE_HOME", ".cache")
+}
+
+/// `$XDG_RUNTIME_DIR`, if set to an absolute path: it has no default.
 pub fn runtime_dir() -> Option<PathBuf> {
     std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)

@@ -19,7 +19,8 @@ pub enum Kind {
     Undelivered,
     /// The habit was done: `amount` is a count or minutes.
     Done,
-    /// A `done` event (its id in `target`) was taken back.
+    /// A `done` event or a diary entry (`cramp`, `no_cramps`; its id in
+    /// `target`) was taken back.
     Undone,
     /// A rest day: no reminders on `date`, and the streak neither breaks nor grows.
     Skipped,
@@ -29,11 +30,17 @@ pub enum Kind {
     Paused,
     /// A pause was ended early.
     Resumed,
+    /// A leg cramp: `at` is when it came, `date` the night it belongs to
+    /// (see [`crate::diary::night_of`]), `data` its details as JSON
+    /// ([`crate::diary::Episode`]). Not about a habit.
+    Cramp,
+    /// A night without cramps: `date` is the night, `at` when it was said.
+    NoCramps,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Reminded,
         Kind::Missed,
         Kind::Undelivered,
@@ -43,6 +50,8 @@ impl Kind {
         Kind::Snoozed,
         Kind::Paused,
         Kind::Resumed,
+        Kind::Cramp,
+        Kind::NoCramps,
     ];
 
     /// The name stored in the database and printed by `habitd log`.
@@ -57,12 +66,20 @@ impl Kind {
             Kind::Snoozed => "snoozed",
             Kind::Paused => "paused",
             Kind::Resumed => "resumed",
+            Kind::Cramp => "cramp",
+            Kind::NoCramps => "no_cramps",
         }
     }
 
     /// The kind with this stored name.
     pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether this kind is a cramp diary entry, which `undo` can take back
+    /// like a `done`.
+    pub fn is_diary(self) -> bool {
+        matches!(self, Kind::Cramp | Kind::NoCramps)
     }
 }
 
@@ -77,15 +94,18 @@ pub enum Source {
     Daemon,
     /// A D-Bus client calling the daemon's control interface.
     Dbus,
+    /// Another app's file, read by `habitd import` (Loop Habit Tracker).
+    Import,
 }
 
 impl Source {
     /// Every source, in a stable order.
-    pub const ALL: [Source; 4] = [
+    pub const ALL: [Source; 5] = [
         Source::Cli,
         Source::Notification,
         Source::Daemon,
         Source::Dbus,
+        Source::Import,
     ];
 
     /// The name stored in the database.
@@ -95,6 +115,7 @@ impl Source {
             Source::Notification => "notification",
             Source::Daemon => "daemon",
             Source::Dbus => "dbus",
+            Source::Import => "import",
         }
     }
 
@@ -123,11 +144,16 @@ pub struct NewEvent {
     pub target: Option<i64>,
     /// Who recorded it.
     pub source: Source,
+    /// Details as JSON text (the `data` column), for kinds that have more
+    /// to say than the columns hold: a `cramp`'s
+    /// [`Episode`](crate::diary::Episode).
+    pub data: Option<String>,
 }
 
 impl NewEvent {
     /// A `kind` event about `habit` (or all habits) at `at`, counting for
-    /// `date`, with no amount, end or target; set those with struct update.
+    /// `date`, with no amount, end, target or data; set those with struct
+    /// update.
     pub fn new(
         at: Timestamp,
         date: Date,
@@ -144,6 +170,7 @@ impl NewEvent {
             until: None,
             target: None,
             source,
+            data: None,
         }
     }
 }

@@ -6,14 +6,18 @@
 //!   expressions on wall-clock time), [`schedule`] (when a habit falls, DST
 //!   rules), [`config`] (validation with locations), [`plan`] (what is due,
 //!   what was missed, next wake-up), [`command`] (what a request records),
-//!   [`status`] and [`streak`] (reports as data), and [`core`] (the running
-//!   daemon's decisions: inputs in, effects out).
+//!   [`diary`] (the cramp diary: an episode's details, which night an
+//!   instant belongs to), [`status`], [`streak`], [`report`] and
+//!   [`review`] (reports as data), [`exchange`] (what history goes to and
+//!   comes from Loop Habit Tracker), and [`core`] (the running daemon's
+//!   decisions: inputs in, effects out).
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
 //!   file watches, the history thread, the instance lock, reminders on a
-//!   terminal), [`store`] (SQLite), [`notify`] (desktop notifications),
-//!   [`control`] (D-Bus), [`cli`] (subcommands and all rendering),
-//!   [`atomic`] (files replaced whole).
+//!   terminal), [`store`] (SQLite), [`loop_backup`] (Loop Habit Tracker's
+//!   backup files), [`notify`] (desktop notifications), [`control`]
+//!   (D-Bus), [`cli`] (subcommands and all rendering), [`atomic`] (files
+//!   replaced whole).
 #![warn(missing_docs)]
 
 pub mod atomic;
@@ -25,13 +29,18 @@ pub mod control;
 pub mod core;
 pub mod cron;
 pub mod daemon;
+pub mod diary;
 pub mod dirs;
 pub mod event;
+pub mod exchange;
 pub mod history;
+pub mod loop_backup;
 pub mod notify;
 pub mod ownership;
 pub mod plan;
 pub mod quote;
+pub mod report;
+pub mod review;
 pub mod schedule;
 pub mod status;
 pub mod store;

@@ -18,9 +18,13 @@ use futures_lite::StreamExt;
 use notify_rust::{Hint, Notification, Timeout};
 use zbus::{MatchRule, MessageStream};
 
-use crate::command::Action;
+use jiff::civil::Date;
+
+use crate::command::{self, Action};
 use crate::config::{Expiry, Habit, Urgency};
 use crate::core::Content;
+use crate::quote::counted;
+use crate::review::Week;
 
 /// The application name notifications are sent under.
 pub const APP_NAME: &str = "habitd";
@@ -64,31 +68,136 @@ fn base(habit: &Habit, summary: &str, body: &str) -> Notification {
     n
 }
 
-fn with_buttons(n: &mut Notification, habit: &Habit) {
+/// The buttons of a habit's reminder.
+fn habit_buttons(habit: &Habit) -> Vec<(Action, String)> {
     let snooze = format!("Snooze {}", crate::timespec::HumanDuration(habit.snooze));
-    n.action(Action::Done.key(), "Done")
-        .action(Action::Snooze.key(), &snooze)
-        .action(Action::Skip.key(), "Skip today");
+    vec![
+        (Action::Done, "Done".to_string()),
+        (Action::Snooze, snooze),
+        (Action::Skip, "Skip today".to_string()),
+    ]
 }
 
-/// What a reminder says, before any markup: the same words on the desktop
-/// and on a terminal.
+/// A night as the check-in names it: `Thu 2026-11-26`.
+fn night_name(night: Date) -> String {
+    night.strftime("%a %Y-%m-%d").to_string()
+}
+
+/// The look back's lines: one per habit, then the nights.
+fn week_lines(week: &Week) -> String {
+    let mut lines: Vec<String> = week
+        .habits
+        .iter()
+        .map(|h| match h.days.counted {
+            0 => format!("{}: no day to count", h.habit),
+            counted => format!(
+                "{}: goal met {} of {}",
+                h.habit,
+                h.days.met,
+                counted_days(counted)
+            ),
+        })
+        .collect();
+    let nights = week.nights;
+    let recorded = nights.cramps + nights.quiet;
+    lines.push(if recorded == 0 {
+        "Cramps: no night recorded this week".to_string()
+    } else {
+        let mut line = format!(
+            "Cramps: {} of {} recorded",
+            nights.cramps,
+            counted(recorded.into(), "night", "nights")
+        );
+        if nights.unrecorded > 0 {
+            line.push_str(&format!(", {} not recorded", nights.unrecorded));
+        }
+        line
+    });
+    lines.join("\n")
+}
+
+fn counted_days(n: u32) -> String {
+    counted(n.into(), "day", "days")
+}
+
+/// What a notification says, before any markup: the same words on the
+/// desktop and on a terminal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
     /// The first line.
     pub summary: String,
     /// The rest, perhaps several lines, perhaps empty.
     pub body: String,
-    /// Whether it is answered (Done / Snooze / Skip today): not once the
-    /// day's goal is met.
-    pub answerable: bool,
+    /// The buttons, in order, with their labels.
+    pub buttons: Vec<(Action, String)>,
+    /// The command that answers it, for a terminal, where there are no
+    /// buttons.
+    pub answer: Option<String>,
+    /// A note, not a question: it may go when the server likes, whatever
+    /// the habit's timeout.
+    pub note: bool,
 }
 
-/// What `habit`'s notification says: a reminder (with the body and today's
-/// progress for count goals), or — once a unit is logged from it — the
-/// progress (`💧 3/8 glasses today`), answerable until the goal is met.
+impl Text {
+    fn new(summary: impl Into<String>, body: impl Into<String>) -> Text {
+        Text {
+            summary: summary.into(),
+            body: body.into(),
+            buttons: Vec::new(),
+            answer: None,
+            note: false,
+        }
+    }
+
+    /// With a habit's Done / Snooze / Skip today, answered by `habitd done`.
+    fn answered_as_habit(mut self, habit: &Habit) -> Text {
+        self.buttons = habit_buttons(habit);
+        self.answer = Some(format!("habitd done {}", habit.id));
+        self
+    }
+}
+
+/// What `habit`'s (or a built-in reminder's) notification says: a reminder
+/// (with the body and today's progress for count goals) answered with Done
+/// / Snooze / Skip today, or — once a unit is logged from it — the progress
+/// (`💧 3/8 glasses today`), answered again until the goal is met; the
+/// check-in's question with No and Yes, and the note that follows Yes; the
+/// weekly look back with Report.
 pub fn text(habit: &Habit, content: &Content) -> Text {
     match content {
+        Content::CheckIn { night } => {
+            let mut body = format!("The night of {}.", night_name(*night));
+            if let Some(more) = &habit.body {
+                body = format!("{body}\n{more}");
+            }
+            Text {
+                buttons: vec![
+                    (Action::No, "No".to_string()),
+                    (Action::Yes, "Yes".to_string()),
+                ],
+                answer: Some("habitd cramp --none, or habitd cramp".to_string()),
+                ..Text::new(&habit.title, body)
+            }
+        }
+        Content::Episode { night } => Text {
+            note: true,
+            ..Text::new(
+                format!("Cramps noted for the night of {}", night_name(*night)),
+                format!(
+                    "Details unknown. To give them: {}",
+                    command::episode_details_hint(*night)
+                ),
+            )
+        },
+        Content::Review(Ok(week)) => Text {
+            buttons: vec![(Action::Report, "Report".to_string())],
+            answer: Some("habitd report".to_string()),
+            ..Text::new(&habit.title, week_lines(week))
+        },
+        Content::Review(Err(why)) => Text::new(
+            &habit.title,
+            format!("The history cannot be read, so the week is unknown: {why}"),
+        ),
         Content::Reminder(progress) => {
             let progress = progress.as_ref().map(|p| format!("{p} today"));
             let body = match (habit.body.as_deref(), progress) {
@@ -97,39 +206,36 @@ pub fn text(habit: &Habit, content: &Content) -> Text {
                 (None, Some(progress)) => progress,
                 (None, None) => String::new(),
             };
-            Text {
-                summary: habit.title.clone(),
-                body,
-                answerable: true,
-            }
+            Text::new(&habit.title, body).answered_as_habit(habit)
         }
         Content::Progress(progress) => {
             let summary = match &habit.emoji {
                 Some(emoji) => format!("{emoji} {progress} today"),
                 None => format!("{}: {progress} today", habit.title),
             };
-            let met = progress.met();
-            Text {
-                summary,
-                body: if met { "Goal met for today." } else { "" }.to_string(),
-                answerable: !met,
+            if progress.met() {
+                Text::new(summary, "Goal met for today.")
+            } else {
+                Text::new(summary, "").answered_as_habit(habit)
             }
         }
     }
 }
 
-/// The notification for `habit` (see [`text`]), with the Done / Snooze /
-/// Skip today buttons while it is answerable.
+/// The notification for `habit` (see [`text`]), with its buttons.
 pub fn notification(habit: &Habit, content: &Content) -> Notification {
     let text = text(habit, content);
     let mut n = base(habit, &text.summary, &text.body);
-    if text.answerable {
-        with_buttons(&mut n, habit);
+    for (action, label) in &text.buttons {
+        n.action(action.key(), label);
+    }
+    if text.note {
+        n.timeout(Timeout::Default);
     }
     n
 }
 
-/// The reminder as one line for a terminal (`habitd run --terminal`):
+/// The notification as one line for a terminal (`habitd run --terminal`):
 /// `clock`, the summary, the body's lines, and the command that answers it.
 /// Control characters from the config are escaped, so the line stays one
 /// line and cannot move the cursor.
@@ -140,8 +246,8 @@ pub fn terminal_line(habit: &Habit, content: &Content, clock: &str) -> String {
         line.push_str(" — ");
         line.push_str(part.trim());
     }
-    if text.answerable {
-        line.push_str(&format!("  (habitd done {})", habit.id));
+    if let Some(answer) = &text.answer {
+        line.push_str(&format!("  ({answer})"));
     }
     crate::quote::escape(&line).into_owned()
 }
@@ -299,6 +405,13 @@ goal = { count = 8, unit = "glasses" }
         );
         let met = terminal_line(water, &Content::Progress(progress(8)), "15:01");
         assert_eq!(met, "15:01 💧 8/8 glasses today — Goal met for today.");
+        let night = jiff::civil::date(2026, 11, 26);
+        let checkin = terminal_line(water, &Content::CheckIn { night }, "08:00");
+        assert!(
+            checkin.starts_with("08:00 Drink a glass — The night of Thu 2026-11-26. — Line one.")
+                && checkin.ends_with("  (habitd cramp --none, or habitd cramp)"),
+            "{checkin}"
+        );
     }
 
     #[test]

@@ -16,11 +16,14 @@ use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::config::{Config, Habit};
+use crate::config::{CHECKIN, Config, Habit};
+use crate::diary::{DiaryEntry, Night};
 use crate::event::{Event, Kind};
 use crate::schedule::{Schedule, resolve};
+use crate::timespec::Window;
 
 /// A snooze of one habit's reminders: those falling in `(from, until)` are
 /// replaced by one at `until`. Instants it does not cover are not touched,
@@ -55,6 +58,10 @@ pub struct State {
     pub pause: Option<Pause>,
     /// Which reminders are behind us.
     pub reminded: Cursor,
+    /// The cramp diary's entries of the nights the advice looks at (8
+    /// weeks), last night's among them (for status and the morning
+    /// check-in; planning does not read them).
+    pub diary: Vec<DiaryEntry>,
 }
 
 /// Which reminders have been handled: each habit's latest reminder (shown,
@@ -166,7 +173,12 @@ impl State {
                 Kind::Reminded | Kind::Missed | Kind::Undelivered => {
                     state.reminded.note(&habit, event.at);
                 }
-                Kind::Done | Kind::Undone | Kind::Paused | Kind::Resumed => {}
+                Kind::Done
+                | Kind::Undone
+                | Kind::Paused
+                | Kind::Resumed
+                | Kind::Cramp
+                | Kind::NoCramps => {}
             }
         }
         state.pause = pause_change
@@ -178,11 +190,28 @@ impl State {
         state
     }
 
-    /// Forgets totals and rest days before `date`: planning looks no
-    /// further back, and a daemon running for months keeps a flat memory.
+    /// Takes in what the daemon decided itself, which a read of the store
+    /// may not hold yet (asked for before it was written, or waiting to be
+    /// written): the later reminder cursors, and the check-in's `skipped`
+    /// days, which are then never recorded twice.
+    pub fn merge_own(&mut self, mine: &State) {
+        self.reminded.merge(&mine.reminded);
+        self.skipped.extend(
+            mine.skipped
+                .iter()
+                .filter(|(reminder, _)| reminder == CHECKIN)
+                .cloned(),
+        );
+    }
+
+    /// Forgets totals and rest days before `date`, and diary nights before
+    /// those the advice on `date` looks at: planning looks no further back,
+    /// and a daemon running for months keeps a flat memory.
     pub fn forget_before(&mut self, date: Date) {
         self.totals.retain(|(_, day), _| *day >= date);
         self.skipped.retain(|(_, day)| *day >= date);
+        let advice_from = crate::report::advice_first_night(date);
+        self.diary.retain(|entry| entry.night >= advice_from);
     }
 
     /// How much of `habit` was done on `date`.
@@ -196,6 +225,17 @@ impl State {
     /// Whether `habit`'s goal is met on `date`.
     pub fn met(&self, habit: &Habit, date: Date) -> bool {
         self.total(&habit.id, date) >= i64::from(habit.goal.amount())
+    }
+
+    /// Whether `reminder` has nothing left to ask on `date`: a habit's goal
+    /// is met, or the check-in's night (the one before `date`) is recorded.
+    pub fn settled(&self, reminder: &Habit, date: Date) -> bool {
+        if reminder.id == CHECKIN {
+            date.yesterday()
+                .is_ok_and(|night| Night::of(&self.diary, night).is_recorded())
+        } else {
+            self.met(reminder, date)
+        }
     }
 
     /// Whether `date` is a rest day for `habit`.
@@ -320,7 +360,7 @@ impl<'a> Plan<'a> {
                 _ => raw?,
             };
             let date = tz.to_datetime(at).date();
-            if self.state.is_skipped(&habit.id, date) || self.state.met(habit, date) {
+            if self.state.is_skipped(&habit.id, date) || self.state.settled(habit, date) {
                 // Nothing more that day: jump to its end rather than walk a
                 // one-second grid through it.
                 cursor = start_of_next_day(self.config, date)?
@@ -351,13 +391,7 @@ impl<'a> Plan<'a> {
                 // Yesterday's window may still be open (past midnight), else
                 // today's, else tomorrow's.
                 for _ in 0..3 {
-                    let start = resolve(tz, date.to_datetime(window.start))?;
-                    let end_date = if window.wraps() {
-                        date.tomorrow().ok()?
-                    } else {
-                        date
-                    };
-                    let end = resolve(tz, end_date.to_datetime(window.end))?;
+                    let (start, end) = pace_window(tz, *window, date)?;
                     let assumed = if assume.day == Some(date) {
                         assume.done
                     } else {
@@ -366,14 +400,8 @@ impl<'a> Plan<'a> {
                     let done = self.state.total(&habit.id, date) + assumed;
                     let goal = i64::from(habit.goal.amount());
                     if done < goal && after < end {
-                        // Even pace: by `start + k/goal` of the window, k should be done.
-                        let span = end.duration_since(start);
-                        let behind_at = start
-                            .checked_add(
-                                span.checked_mul(i32::try_from(done.max(0)).ok()?)?
-                                    .checked_div(i32::try_from(goal).ok()?)?,
-                            )
-                            .ok()?;
+                        // The next is reminded of when the last done falls due.
+                        let behind_at = pace_due(start, end, done.max(0), habit.goal.amount())?;
                         // The gap is kept within a window: a late reminder
                         // the day before does not shift this day's pace.
                         let gap_after = self
@@ -423,7 +451,7 @@ impl<'a> Plan<'a> {
             .checked_sub(self.config.catch_up)
             .unwrap_or(Timestamp::MIN)
             .min(on_time_from.unwrap_or(Timestamp::MAX));
-        for habit in &self.config.habits {
+        for habit in self.config.reminders() {
             let start = self.state.reminded.start(&habit.id).unwrap_or(recent_from);
             // Older than catch-up: only counted, and the count is bounded, so
             // a one-second schedule after a month away stays cheap.
@@ -510,8 +538,7 @@ impl<'a> Plan<'a> {
     /// last reminder, if later).
     pub fn next_wake(&self, after: Timestamp) -> Option<Occurrence> {
         self.config
-            .habits
-            .iter()
+            .reminders()
             .filter_map(|h| {
                 Some((
                     self.next_for(h, self.habit_cursor(h, after), Assume::default())?,
@@ -552,8 +579,7 @@ impl<'a> Plan<'a> {
         let plan = *self;
         let heap = self
             .config
-            .habits
-            .iter()
+            .reminders()
             .filter(|h| only.is_empty() || only.contains(&h.id))
             .filter_map(|habit| {
                 let assume = Assume::default();
@@ -583,6 +609,30 @@ impl<'a> Plan<'a> {
         }
         assume
     }
+}
+
+/// When a pace window opens and closes on `date` (the day it opens).
+pub fn pace_window(tz: &TimeZone, window: Window, date: Date) -> Option<(Timestamp, Timestamp)> {
+    let start = resolve(tz, date.to_datetime(window.start))?;
+    let end_date = if window.wraps() {
+        date.tomorrow().ok()?
+    } else {
+        date
+    };
+    Some((start, resolve(tz, end_date.to_datetime(window.end))?))
+}
+
+/// When the `k`-th of `goal` falls due at an even pace across `start` to
+/// `end`: once k/goal of the window has passed. The one pace rule: the
+/// daemon reminds of the next one when the last done falls due, and a
+/// habit is behind once the next one has.
+pub fn pace_due(start: Timestamp, end: Timestamp, k: i64, goal: u32) -> Option<Timestamp> {
+    let k = i32::try_from(k.min(i64::from(goal))).ok()?;
+    let goal = i32::try_from(goal).ok()?.max(1);
+    let span = end.duration_since(start);
+    start
+        .checked_add(span.checked_mul(k)?.checked_div(goal)?)
+        .ok()
 }
 
 /// The reminders after an instant, in time order: see [`Plan::reminders`].
@@ -1061,6 +1111,8 @@ goal = { minutes = 20 }
         let text = r#"
 [settings]
 timezone = "UTC"
+[checkin]
+enabled = false
 [habits.water]
 title = "Water"
 pace = "09:00-21:00"
@@ -1217,7 +1269,8 @@ goal = { count = 8, unit = "glasses" }
 
     #[test]
     fn listing_the_next_100_of_1000_habits_plans_1100_reminders_not_100000() {
-        let mut text = String::from("[settings]\ntimezone = \"Europe/Berlin\"\n");
+        let mut text =
+            String::from("[settings]\ntimezone = \"Europe/Berlin\"\n[checkin]\nenabled = false\n");
         for i in 0..1000 {
             let schedule = match i % 4 {
                 0 => "every = \"1h\"".to_string(),
@@ -1252,8 +1305,7 @@ goal = { count = 8, unit = "glasses" }
         let mut all = Vec::new();
         for habit in plan
             .config
-            .habits
-            .iter()
+            .reminders()
             .filter(|h| only.is_empty() || only.contains(&h.id))
         {
             let mut at = after;

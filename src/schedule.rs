@@ -28,6 +28,8 @@ impl Days {
     pub const WEEKDAYS: Days = Days(0b001_1111);
     /// Saturday and Sunday.
     pub const WEEKENDS: Days = Days(0b110_0000);
+    /// Sunday alone.
+    pub const SUNDAY: Days = Days(0b100_0000);
 
     /// No day at all; a schedule needs at least one.
     pub fn none() -> Days {

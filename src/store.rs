@@ -5,11 +5,13 @@
 //! once, and the translation of SQLite failures into [`StoreError`]s that
 //! name the file.
 //!
-//! It holds one rule, the one that says what was done: a `done` counts
-//! unless an `undone` names it. The schema states it once (the view
-//! `live_dones`), and triggers keep each habit's per-day totals from it in
-//! a table of their own, in the transaction that records the events, so
-//! that reading them costs a row a month however long the history. Beyond
+//! It holds two rules, the ones that say what was done and what the cramp
+//! diary says: a `done`, and a diary entry (`cramp`, `no_cramps`), counts
+//! unless an `undone` names it. The schema states each once (the views
+//! `live_dones` and `live_diary`), and triggers keep each habit's per-day
+//! totals from the first in a table of their own, in the transaction that
+//! records the events, so that reading them costs a row a month however
+//! long the history. Beyond
 //! that it stores and returns [`Event`]s and answers a few aggregate
 //! questions in SQL, but what a total, a skip or a pause means is decided
 //! by the plan and the CLI. Normal use never updates or deletes a row; a
@@ -35,49 +37,21 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior, params};
 
+use crate::diary::{DiaryEntry, Episode};
 use crate::event::{Event, Kind, NewEvent, Source};
 use crate::ownership;
+
+mod imported;
 
 /// How long a write waits for another process's write to finish before
 /// giving up with [`StoreError::Locked`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The schema, one step per version: `MIGRATIONS[n]` takes a database from
-/// `user_version` `n` to `n + 1`. Append only: never edit a step that has
-/// shipped, since databases out there were built by it.
-///
-/// The `CHECK`s on `kind` and `source` mean a new kind needs a migration (the
-/// usual SQLite table rebuild), which bumps `user_version`, so an older
-/// habitd refuses the newer database instead of misreading it. The `date`
-/// check keeps dates as fixed-width `YYYY-MM-DD`, so text order is date order.
-/// `AUTOINCREMENT` makes ids strictly increasing and never reused, even if a
-/// row is removed by hand, so an `undone` event can never end up naming a
-/// different event than the one it took back.
-///
-/// Step 2 puts the rule of what was done in the schema, once: the view
-/// `live_dones`, which `last_undoable` reads and the triggers that keep
-/// `month_totals` use. A later step that rebuilds `events` must create those
-/// triggers again (dropping a table drops its triggers).
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE events (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    at_ms    INTEGER NOT NULL,
-    date     TEXT NOT NULL
-             CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
-    habit    TEXT,
-    kind     TEXT NOT NULL
-             CHECK (kind IN ('reminded', 'missed', 'done', 'undone',
-                             'skipped', 'snoozed', 'paused', 'resumed',
-                             'undelivered')),
-    amount   INTEGER,
-    until_ms INTEGER,
-    target   INTEGER,
-    source   TEXT NOT NULL CHECK (source IN ('cli', 'notification', 'daemon', 'dbus')),
-    -- JSON for future event kinds (a cramp diary, say); unused so far.
-    data     TEXT CHECK (data IS NULL OR json_valid(data))
-) STRICT;
--- One habit's history by date: events(Some(habit), since), daily_totals,
+/// The indexes on `events`, as step 1 made them and step 3 makes them
+/// again after rebuilding the table: one text, so the two cannot drift.
+macro_rules! events_indexes {
+    () => {
+        r#"-- One habit's history by date: events(Some(habit), since), daily_totals,
 -- skipped_dates, first_date.
 CREATE INDEX events_habit_date ON events (habit, date);
 -- One habit's events of one kind by date, covering the amount, so
@@ -91,40 +65,15 @@ CREATE INDEX events_date ON events (date);
 CREATE INDEX events_kind_habit_at ON events (kind, habit, at_ms);
 -- Whether a `done` was taken back.
 CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;
-"#,
-    r#"
--- The one rule of what was done: a `done` counts unless an `undone` names
--- it, whatever habit or date that `undone` carries.
-CREATE VIEW live_dones AS
-    SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source
-    FROM events AS d
-    WHERE kind = 'done'
-      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = 'undone' AND u.target = d.id);
+"#
+    };
+}
 
--- Per habit and month, what live_dones add up to on each day that has any:
--- `days` lists those days as `DD:total`, comma-separated, e.g.
--- "01:8,02:6,04:0" (a `done` without an amount adds 0; a day whose every
--- `done` was taken back is left out). In date order as SQLite writes them,
--- but not by promise: group_concat's own ORDER BY needs SQLite 3.44, and
--- with it the sqlite3 of Debian 12 (3.40) could not open the file at all. A row a month, not a day: a century
--- of one habit is then 1,200 rows to read, not 36,500, and reading rows is
--- what `streaks` spends its time on. Kept by the triggers below in the
--- transaction that changes `events`.
-CREATE TABLE month_totals (
-    habit TEXT NOT NULL,
-    month TEXT NOT NULL,  -- YYYY-MM
-    days  TEXT NOT NULL,
-    PRIMARY KEY (habit, month)
-) STRICT, WITHOUT ROWID;
--- Every habit's months from a month on: totals_since.
-CREATE INDEX month_totals_month ON month_totals (month);
-
--- The one place month_totals is computed: a (habit, month) inserted into
--- this view gets its row computed afresh from live_dones. Recomputing a
--- month rather than adding a delta costs that month's events, and makes
--- any change to `events` come out right, a hand edit with sqlite3 included.
-CREATE VIEW month_totals_stale (habit, month) AS SELECT NULL, NULL WHERE 0;
-CREATE TRIGGER month_totals_refresh INSTEAD OF INSERT ON month_totals_stale
+/// The triggers that keep `month_totals`, as step 2 made them and step 3
+/// makes them again (dropping `events` drops them): one text.
+macro_rules! month_totals_triggers {
+    () => {
+        r#"CREATE TRIGGER month_totals_refresh INSTEAD OF INSERT ON month_totals_stale
 BEGIN
     DELETE FROM month_totals WHERE habit = NEW.habit AND month = NEW.month;
     INSERT INTO month_totals (habit, month, days)
@@ -167,11 +116,167 @@ BEGIN
         UNION ALL SELECT habit, substr(date, 1, 7) FROM events
             WHERE id = NEW.target AND kind = 'done';
 END;
+"#
+    };
+}
 
+/// The schema, one step per version: `MIGRATIONS[n]` takes a database from
+/// `user_version` `n` to `n + 1`. Append only: never edit a step that has
+/// shipped, since databases out there were built by it.
+///
+/// The `CHECK`s on `kind` and `source` mean a new kind needs a migration (the
+/// usual SQLite table rebuild), which bumps `user_version`, so an older
+/// habitd refuses the newer database instead of misreading it. The `date`
+/// check keeps dates as fixed-width `YYYY-MM-DD`, so text order is date order.
+/// `AUTOINCREMENT` makes ids strictly increasing and never reused, even if a
+/// row is removed by hand, so an `undone` event can never end up naming a
+/// different event than the one it took back.
+///
+/// Step 2 puts the rule of what was done in the schema, once: the view
+/// `live_dones`, which `last_undoable` reads and the triggers that keep
+/// `month_totals` use. A later step that rebuilds `events` must create those
+/// triggers again (dropping a table drops its triggers).
+///
+/// Step 3 is such a rebuild, for the cramp diary's kinds; it adds the
+/// diary's rule beside the first, the view `live_diary`.
+const MIGRATIONS: &[&str] = &[
+    concat!(
+        r#"
+CREATE TABLE events (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms    INTEGER NOT NULL,
+    date     TEXT NOT NULL
+             CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    habit    TEXT,
+    kind     TEXT NOT NULL
+             CHECK (kind IN ('reminded', 'missed', 'done', 'undone',
+                             'skipped', 'snoozed', 'paused', 'resumed',
+                             'undelivered')),
+    amount   INTEGER,
+    until_ms INTEGER,
+    target   INTEGER,
+    source   TEXT NOT NULL CHECK (source IN ('cli', 'notification', 'daemon', 'dbus')),
+    -- JSON for future event kinds (a cramp diary, say); unused so far.
+    data     TEXT CHECK (data IS NULL OR json_valid(data))
+) STRICT;
+"#,
+        events_indexes!(),
+    ),
+    concat!(
+        r#"
+-- The one rule of what was done: a `done` counts unless an `undone` names
+-- it, whatever habit or date that `undone` carries.
+CREATE VIEW live_dones AS
+    SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source
+    FROM events AS d
+    WHERE kind = 'done'
+      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = 'undone' AND u.target = d.id);
+
+-- Per habit and month, what live_dones add up to on each day that has any:
+-- `days` lists those days as `DD:total`, comma-separated, e.g.
+-- "01:8,02:6,04:0" (a `done` without an amount adds 0; a day whose every
+-- `done` was taken back is left out). In date order as SQLite writes them,
+-- but not by promise: group_concat's own ORDER BY needs SQLite 3.44, and
+-- with it the sqlite3 of Debian 12 (3.40) could not open the file at all. A row a month, not a day: a century
+-- of one habit is then 1,200 rows to read, not 36,500, and reading rows is
+-- what `streaks` spends its time on. Kept by the triggers below in the
+-- transaction that changes `events`.
+CREATE TABLE month_totals (
+    habit TEXT NOT NULL,
+    month TEXT NOT NULL,  -- YYYY-MM
+    days  TEXT NOT NULL,
+    PRIMARY KEY (habit, month)
+) STRICT, WITHOUT ROWID;
+-- Every habit's months from a month on: totals_since.
+CREATE INDEX month_totals_month ON month_totals (month);
+
+-- The one place month_totals is computed: a (habit, month) inserted into
+-- this view gets its row computed afresh from live_dones. Recomputing a
+-- month rather than adding a delta costs that month's events, and makes
+-- any change to `events` come out right, a hand edit with sqlite3 included.
+CREATE VIEW month_totals_stale (habit, month) AS SELECT NULL, NULL WHERE 0;
+"#,
+        month_totals_triggers!(),
+        r#"
 -- The history so far, through the same refresh.
 INSERT INTO month_totals_stale
     SELECT DISTINCT habit, substr(date, 1, 7) FROM events WHERE kind = 'done';
 "#,
+    ),
+    concat!(
+        r#"
+-- The diary's kinds (`cramp`, `no_cramps`) and the `import` source join the
+-- CHECKs. SQLite cannot alter a CHECK, so `events` is rebuilt as its manual
+-- says (lang_altertable.html#otheralter): a new table, the rows copied with
+-- their ids, the old table dropped, the new one renamed. What depends on
+-- `events` goes with it and is made again below, word for word as steps 1
+-- and 2 made it but for `live_dones`, which gains `data` (a test compares
+-- them): its indexes and its triggers go
+-- with the table; `live_dones`, and the trigger that reads it, are dropped
+-- first, since the rename checks every view and trigger against the
+-- schema and would find them naming a table that is gone. month_totals
+-- stays as it is: the rows it adds up are the same rows.
+CREATE TABLE events_new (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms    INTEGER NOT NULL,
+    date     TEXT NOT NULL
+             CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    habit    TEXT,
+    kind     TEXT NOT NULL
+             CHECK (kind IN ('reminded', 'missed', 'done', 'undone',
+                             'skipped', 'snoozed', 'paused', 'resumed',
+                             'undelivered', 'cramp', 'no_cramps')),
+    amount   INTEGER,
+    until_ms INTEGER,
+    target   INTEGER,
+    source   TEXT NOT NULL
+             CHECK (source IN ('cli', 'notification', 'daemon', 'dbus', 'import')),
+    -- Details as JSON: a cramp's (see diary.rs).
+    data     TEXT CHECK (data IS NULL OR json_valid(data))
+) STRICT;
+INSERT INTO events_new (id, at_ms, date, habit, kind, amount, until_ms, target, source, data)
+    SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data FROM events;
+-- AUTOINCREMENT's high-water mark is carried over, not recomputed from the
+-- rows copied: ids of rows removed by hand are never given out again.
+DELETE FROM sqlite_sequence WHERE name = 'events_new';
+UPDATE sqlite_sequence SET name = 'events_new' WHERE name = 'events';
+DROP TRIGGER month_totals_refresh;
+DROP VIEW live_dones;
+-- Dropped with the table anyway; dropped first so that no trigger can see
+-- the rows go.
+DROP TRIGGER month_totals_on_insert;
+DROP TRIGGER month_totals_on_delete;
+DROP TRIGGER month_totals_on_update;
+DROP TABLE events;
+ALTER TABLE events_new RENAME TO events;
+
+"#,
+        events_indexes!(),
+        r#"
+-- The one rule of what was done: a `done` counts unless an `undone` names
+-- it, whatever habit or date that `undone` carries. (Now with `data`, so
+-- that it has every column of `events`.)
+CREATE VIEW live_dones AS
+    SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data
+    FROM events AS d
+    WHERE kind = 'done'
+      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = 'undone' AND u.target = d.id);
+
+"#,
+        month_totals_triggers!(),
+        r#"
+-- The one rule of what the diary says: an entry counts unless an `undone`
+-- names it (as with live_dones).
+CREATE VIEW live_diary AS
+    SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data
+    FROM events AS e
+    WHERE kind IN ('cramp', 'no_cramps')
+      AND NOT EXISTS (SELECT 1 FROM events AS u WHERE u.kind = 'undone' AND u.target = e.id);
+-- Diary entries by night (their date), and nothing else: a few rows a
+-- night, so reading a night or a few weeks never walks years of reminders.
+CREATE INDEX events_diary ON events (kind, date) WHERE kind IN ('cramp', 'no_cramps');
+"#,
+    ),
 ];
 
 /// The schema version this habitd writes and understands.
@@ -331,7 +436,7 @@ impl StoreError {
 macro_rules! select_events {
     (from = $from:literal, $($rest:expr),+) => {
         concat!(
-            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source FROM ",
+            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data FROM ",
             $from,
             " ",
             $($rest),+
@@ -349,8 +454,8 @@ macro_rules! select_events {
 // `undone` as its CHECK does, and a test holds them to `Kind::as_str`.
 
 const INSERT: &str = "
-    INSERT INTO events (at_ms, date, habit, kind, amount, until_ms, target, source)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    INSERT INTO events (at_ms, date, habit, kind, amount, until_ms, target, source, data)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
     RETURNING id";
 
 const EVENTS: &str = select_events!("ORDER BY id");
@@ -439,6 +544,28 @@ const LAST_OF_KIND_PER_HABIT: &str = "
         (SELECT id FROM events WHERE kind = ?1 AND habit = habits.habit
          ORDER BY at_ms DESC, id DESC LIMIT 1)
     FROM habits WHERE habit IS NOT NULL";
+
+/// The diary entries (see `live_diary` in [`MIGRATIONS`]) of the nights
+/// from ?1 on, night by night, each night's in the order they happened.
+const DIARY_SINCE: &str = select_events!(
+    from = "live_diary",
+    "WHERE date >= ?1 ORDER BY date, at_ms, id"
+);
+
+/// The diary entries of night ?1, in the order they happened.
+const DIARY_OF_NIGHT: &str =
+    select_events!(from = "live_diary", "WHERE date = ?1 ORDER BY at_ms, id");
+
+/// The diary's events — `cramp`, `no_cramps` (?1, ?2), and the `undone`s
+/// (?3) without a habit, which took diary entries back (a completion's
+/// names its habit) — dated ?4 or later (`''` sorts before every date), in
+/// id order.
+const DIARY_EVENTS: &str =
+    select_events!("WHERE kind IN (?1, ?2, ?3) AND habit IS NULL AND date >= ?4 ORDER BY id");
+
+/// The latest diary entry recorded that was not taken back. SQLite sorts the
+/// diary's entries by id (a few a night): a cost paid once per `undo`.
+const LAST_DIARY_ENTRY: &str = select_events!(from = "live_diary", "ORDER BY id DESC LIMIT 1");
 
 /// The latest `paused` (?1) or `resumed` (?2) event.
 const LAST_PAUSE_CHANGE: &str = select_events!("WHERE kind IN (?1, ?2) ORDER BY id DESC LIMIT 1");
@@ -706,6 +833,7 @@ impl Store {
                             e.until.map(Timestamp::as_millisecond),
                             e.target,
                             e.source.as_str(),
+                            e.data,
                         ],
                         |row| row.get(0),
                     )
@@ -748,6 +876,24 @@ impl Store {
                 self.stream_events(EVENTS_OF_HABIT_SINCE, params![habit, since], visit)
             }
         }
+    }
+
+    /// Hands the cramp diary's events dated `since` or later (all if
+    /// `None`) to `visit` one at a time, in id order, as
+    /// [`Store::each_event`] does: its entries, and the `undone`s that
+    /// took entries back, whether or not they were taken back.
+    pub fn each_diary_event<E: From<StoreError>>(
+        &self,
+        since: Option<Date>,
+        visit: impl FnMut(Event) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let since = since.map(|date| date.to_string()).unwrap_or_default();
+        let kinds = [Kind::Cramp, Kind::NoCramps, Kind::Undone].map(Kind::as_str);
+        self.stream_events(
+            DIARY_EVENTS,
+            params![kinds[0], kinds[1], kinds[2], since],
+            visit,
+        )
     }
 
     /// Whether `habit` has any event at all.
@@ -909,6 +1055,38 @@ impl Store {
         Ok(last)
     }
 
+    /// The diary entries of the nights from `night` on, not taken back:
+    /// night by night, each night's in the order they happened.
+    pub fn diary_from(&self, night: Date) -> Result<Vec<DiaryEntry>, StoreError> {
+        let events = self.query_events(DIARY_SINCE, [night.to_string()])?;
+        events.iter().filter_map(|e| self.diary_entry(e)).collect()
+    }
+
+    /// The diary entries of `night`, not taken back, in the order they
+    /// happened.
+    pub fn diary_of(&self, night: Date) -> Result<Vec<DiaryEntry>, StoreError> {
+        let events = self.query_events(DIARY_OF_NIGHT, [night.to_string()])?;
+        events.iter().filter_map(|e| self.diary_entry(e)).collect()
+    }
+
+    /// The most recently recorded diary entry not taken back, for `undo`.
+    pub fn last_diary_entry(&self) -> Result<Option<DiaryEntry>, StoreError> {
+        let events = self.query_events(LAST_DIARY_ENTRY, [])?;
+        events
+            .iter()
+            .filter_map(|e| self.diary_entry(e))
+            .next()
+            .transpose()
+    }
+
+    /// `event` as a diary entry; `None` for other kinds, which the diary's
+    /// queries never return.
+    fn diary_entry(&self, event: &Event) -> Option<Result<DiaryEntry, StoreError>> {
+        DiaryEntry::from_event(event)
+            .map_err(|problem| self.bad_event(event.id, problem))
+            .transpose()
+    }
+
     /// The latest `paused` or `resumed` event, if any.
     pub fn last_pause_change(&self) -> Result<Option<Event>, StoreError> {
         let kinds = (Kind::Paused.as_str(), Kind::Resumed.as_str());
@@ -969,16 +1147,59 @@ impl Store {
         }
     }
 
+    /// Runs `f` with the write lock held throughout (`BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout), so that what it reads cannot change
+    /// before what it appends is committed: a command's check of the
+    /// history and its record are one transaction, and two processes cannot
+    /// both pass the same check (two quiet nights, two undos of one
+    /// completion). Nothing is kept unless `f` succeeds. On a history
+    /// opened read-only `f` runs without the lock, and its first append says
+    /// why it cannot write.
+    pub fn atomically<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if self.cannot_write.is_some() {
+            return f(self);
+        }
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| sqlite_error(&self.path, e))?;
+        let outcome = f(self).and_then(|value| {
+            self.conn
+                .execute_batch("COMMIT")
+                .map_err(|e| sqlite_error(&self.path, e).into())
+                .map(|()| value)
+        });
+        // After an error SQLite may have rolled back already (a full disk).
+        if outcome.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        outcome
+    }
+
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken
     /// up front (waiting up to the busy timeout), so a writer never fails
     /// halfway for want of upgrading a read lock. Nothing is kept unless
-    /// everything succeeds.
+    /// everything succeeds. Within [`Store::atomically`], whose transaction
+    /// holds the lock already, a savepoint.
     fn write<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         if let Some(error) = self.cannot_write.take() {
             return Err(error);
+        }
+        if !self.conn.is_autocommit() {
+            let savepoint = self
+                .conn
+                .savepoint()
+                .map_err(|e| sqlite_error(&self.path, e))?;
+            let value = f(&savepoint).map_err(|e| sqlite_error(&self.path, e))?;
+            savepoint
+                .commit()
+                .map_err(|e| sqlite_error(&self.path, e))?;
+            return Ok(value);
         }
         let tx = self
             .conn
@@ -1086,6 +1307,7 @@ struct RawEvent<'r> {
     until_ms: Option<i64>,
     target: Option<i64>,
     source: &'r str,
+    data: Option<&'r str>,
 }
 
 impl<'r> RawEvent<'r> {
@@ -1103,11 +1325,14 @@ impl<'r> RawEvent<'r> {
             until_ms: row.get(6)?,
             target: row.get(7)?,
             source: text(8)?,
+            data: row.get_ref(9)?.as_str_or_null()?,
         })
     }
 
     /// The event, or what is wrong with the row. Never panics: anything a
-    /// hand-edited database can hold ends up here as an error.
+    /// hand-edited database can hold ends up here as an error. A cramp's
+    /// details are checked here too, so that every reader (`log` as much as
+    /// the diary) refuses the same rows.
     fn decode(&self) -> Result<Event, String> {
         let instant = |ms: i64| {
             Timestamp::from_millisecond(ms).map_err(|_| format!("instant {ms} ms is out of range"))
@@ -1125,7 +1350,11 @@ impl<'r> RawEvent<'r> {
             target: self.target,
             source: Source::parse(self.source)
                 .ok_or_else(|| format!("unknown source {:?}", self.source))?,
+            data: self.data.map(str::to_string),
         };
+        if event.kind == Kind::Cramp {
+            Episode::from_json(self.data)?;
+        }
         Ok(Event { id: self.id, event })
     }
 }
@@ -1299,7 +1528,7 @@ fn lacks_shm(error: &rusqlite::Error) -> bool {
 /// A `file:` URI opening `path` read-only and immutable. Every byte but
 /// the unreserved ones and `/` is percent-encoded, so no part of the path
 /// can be taken for a query parameter.
-fn immutable_uri(path: &Path) -> String {
+pub(crate) fn immutable_uri(path: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
     let mut uri = String::from("file:");
     for &byte in path.as_os_str().as_bytes() {
@@ -1597,6 +1826,16 @@ mod tests {
                 until: Some(ts("2024-03-11T00:00:00.999Z")),
                 target: Some(i as i64 * 1000),
                 source,
+                // JSON of any shape is kept; a cramp's must be an episode.
+                data: Some(match kind {
+                    Kind::Cramp => Episode {
+                        minutes: Some(9),
+                        note: Some("ü \"x\"\n".to_string()),
+                        ..Episode::default()
+                    }
+                    .to_json(),
+                    _ => format!("{{\"n\":[{i},\"ü\"]}}"),
+                }),
             })
             .chain([
                 event(None, Kind::Paused, "1970-01-01"),
@@ -1846,7 +2085,8 @@ mod tests {
                             amount,
                             None::<i64>,
                             target,
-                            "cli"
+                            "cli",
+                            None::<String>
                         ],
                     )
                     .unwrap();
@@ -2004,6 +2244,353 @@ mod tests {
         assert_eq!(Kind::Undone.as_str(), "undone");
         assert!(MIGRATIONS[1].contains("kind = 'done'"));
         assert!(MIGRATIONS[1].contains("kind = 'undone'"));
+        // The newest CHECKs name every kind and source, and the diary's
+        // view and index its two kinds.
+        let newest = MIGRATIONS[MIGRATIONS.len() - 1];
+        for kind in Kind::ALL {
+            assert!(newest.contains(&format!("'{}'", kind.as_str())), "{kind:?}");
+        }
+        for source in Source::ALL {
+            assert!(
+                newest.contains(&format!("'{}'", source.as_str())),
+                "{source:?}"
+            );
+        }
+        let diary: Vec<&str> = Kind::ALL
+            .into_iter()
+            .filter(|k| k.is_diary())
+            .map(Kind::as_str)
+            .collect();
+        assert_eq!(diary, ["cramp", "no_cramps"]);
+        assert_eq!(
+            newest
+                .matches("WHERE kind IN ('cramp', 'no_cramps')")
+                .count(),
+            2
+        );
+    }
+
+    /// A database at schema step 2, as habitd left it before the diary.
+    fn v2_database(path: &Path) -> Connection {
+        let conn = v1_database(path);
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn
+    }
+
+    /// Every entry of `sqlite_schema` but SQLite's own: (type, name, table, sql).
+    fn schema_entries(conn: &Connection) -> Vec<(String, String, String, Option<String>)> {
+        conn.prepare(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema
+             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+
+    /// `PRAGMA index_list` of `table`, each index with its columns and
+    /// whether it is unique and partial.
+    fn indexes(conn: &Connection, table: &str) -> Vec<(String, bool, bool, Vec<String>)> {
+        let list: Vec<(String, bool, bool)> = conn
+            .prepare(&format!("PRAGMA index_list({table})"))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(4)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut all: Vec<_> = list
+            .into_iter()
+            .map(|(name, unique, partial)| {
+                let columns = conn
+                    .prepare(&format!("PRAGMA index_info({name})"))
+                    .unwrap()
+                    .query_map([], |r| r.get(2))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                (name, unique, partial, columns)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    type Row10 = (
+        i64,
+        i64,
+        String,
+        Option<String>,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        String,
+        Option<String>,
+    );
+
+    fn all_rows(conn: &Connection) -> Vec<Row10> {
+        conn.prepare(
+            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data
+             FROM events ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+
+    fn sequence(conn: &Connection) -> i64 {
+        conn.query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_diary_migration_keeps_every_event_total_index_and_trigger() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        let conn = v2_database(&path);
+        conn.execute_batch(
+            "INSERT INTO events (id, at_ms, date, habit, kind, amount, until_ms, target, source, data) VALUES
+                (1, 1000, '2024-05-01', 'walk', 'done', 20, NULL, NULL, 'cli', NULL),
+                (2, 2000, '2024-05-01', 'walk', 'done', 5, NULL, NULL, 'notification', NULL),
+                (3, 3000, '2024-05-02', 'walk', 'done', 30, NULL, NULL, 'dbus', NULL),
+                (4, 4000, '2024-05-03', 'walk', 'undone', 5, NULL, 2, 'cli', NULL),
+                (5, 5000, '2024-06-04', 'water', 'done', 3, NULL, NULL, 'cli', NULL),
+                (6, 6000, '2024-06-04', 'water', 'reminded', NULL, NULL, NULL, 'daemon', NULL),
+                (7, 7000, '2024-06-05', NULL, 'paused', NULL, 9000, NULL, 'cli', '{\"kept\":true}'),
+                (8, 8000, '2024-06-05', 'water', 'skipped', NULL, NULL, NULL, 'cli', NULL),
+                (9, 9000, '2024-06-06', 'water', 'done', 1, NULL, NULL, 'cli', NULL);
+             -- The latest event removed by hand: its id must never come back.
+             DELETE FROM events WHERE id = 9;",
+        )
+        .unwrap();
+        let rows = all_rows(&conn);
+        let totals = kept_totals(&conn);
+        let schema = schema_entries(&conn);
+        let indexes_before = indexes(&conn, "events");
+        assert_eq!(sequence(&conn), 9);
+        drop(conn);
+
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.user_version().unwrap(), SCHEMA_VERSION);
+        let conn = raw(&path);
+        assert_eq!(all_rows(&conn), rows, "every event, with its id");
+        assert_eq!(kept_totals(&conn), totals, "month_totals as they were");
+        assert_eq!(sequence(&conn), 9, "the high-water mark of ids");
+
+        // Every index, trigger and view made again as it was: only the
+        // table (its CHECKs) and live_dones (one more column) differ, and
+        // the diary's view and index are new.
+        let after = schema_entries(&conn);
+        for entry in &schema {
+            let (kind, name, ..) = entry;
+            if (kind == "table" && name == "events") || name == "live_dones" {
+                assert!(after.iter().any(|a| &a.1 == name), "{name} is gone");
+            } else {
+                assert!(after.contains(entry), "{kind} {name} changed or is gone");
+            }
+        }
+        let mut new: Vec<&str> = after
+            .iter()
+            .filter(|a| !schema.iter().any(|b| b.1 == a.1))
+            .map(|a| a.1.as_str())
+            .collect();
+        new.sort_unstable();
+        assert_eq!(new, ["events_diary", "live_diary"]);
+        let indexes_after = indexes(&conn, "events");
+        for index in &indexes_before {
+            assert!(indexes_after.contains(index), "{index:?}");
+        }
+        assert_eq!(indexes_after.len(), indexes_before.len() + 1);
+        assert!(indexes_after.contains(&(
+            "events_diary".to_string(),
+            false,
+            true,
+            vec!["kind".to_string(), "date".to_string()]
+        )));
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+
+        // The triggers work on the new table, and the new names go in.
+        let id = store.append(&done("walk", "2024-05-01", 7)).unwrap();
+        assert_eq!(id, 10);
+        assert_eq!(
+            store.daily_totals("walk").unwrap(),
+            [(date("2024-05-01"), 27), (date("2024-05-02"), 30)]
+        );
+        let cramp = NewEvent {
+            data: Some(r#"{"leg":"left"}"#.to_string()),
+            ..event(None, Kind::Cramp, "2024-06-06")
+        };
+        let quiet = NewEvent {
+            source: Source::Import,
+            ..event(None, Kind::NoCramps, "2024-06-07")
+        };
+        let ids = store.append_all(&[cramp, quiet]).unwrap();
+        let diary = store.diary_from(date("2024-06-01")).unwrap();
+        assert_eq!(diary.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+        assert_eq!(kept_totals(&conn).len(), totals.len());
+    }
+
+    #[test]
+    fn atomically_keeps_all_or_nothing_and_holds_the_lock_throughout() {
+        let (dir, mut store) = temp_store();
+        let path = dir.path().join("habitd.db");
+        let failed: Result<(), StoreError> = store.atomically(|store| {
+            store.append(&done("a", "2024-05-01", 1))?;
+            Err(StoreError::Locked { path: path.clone() })
+        });
+        assert!(failed.is_err());
+        assert_eq!(store.events(None, None).unwrap(), []);
+        assert_eq!(store.daily_totals("a").unwrap(), []);
+
+        let mut other = Store::open(&path).unwrap();
+        other.set_busy_timeout(Duration::from_millis(50)).unwrap();
+        store
+            .atomically(|store| {
+                // Read, then another writer comes: it waits, and gives up.
+                assert_eq!(store.last_undoable(None)?, None);
+                let error = other.append(&done("b", "2024-05-01", 1)).unwrap_err();
+                assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+                store.append_all(&[done("a", "2024-05-01", 2), done("a", "2024-05-02", 3)])?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(
+            store.daily_totals("a").unwrap(),
+            [(date("2024-05-01"), 2), (date("2024-05-02"), 3)]
+        );
+        // The lock is released: the other writer gets in now.
+        other.append(&done("b", "2024-05-01", 1)).unwrap();
+        assert_eq!(store.events(None, None).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn diary_entries_leave_out_those_taken_back() {
+        let (_dir, mut store) = temp_store();
+        let entry = |kind, night: &str, at: &str| NewEvent {
+            at: ts(at),
+            ..event(None, kind, night)
+        };
+        let ids = store
+            .append_all(&[
+                entry(Kind::NoCramps, "2024-05-01", "2024-05-02T07:00:00Z"),
+                entry(Kind::Cramp, "2024-05-02", "2024-05-03T03:00:00Z"),
+                // Recorded later, happened earlier the same night.
+                entry(Kind::Cramp, "2024-05-02", "2024-05-02T23:00:00Z"),
+                entry(Kind::Cramp, "2024-05-03", "2024-05-04T02:00:00Z"),
+                done("walk", "2024-05-03", 1),
+            ])
+            .unwrap();
+        let nights = |store: &Store, from: &str| -> Vec<(i64, Date)> {
+            store
+                .diary_from(date(from))
+                .unwrap()
+                .iter()
+                .map(|e| (e.id, e.night))
+                .collect()
+        };
+        assert_eq!(
+            nights(&store, "2024-05-02"),
+            [
+                (ids[2], date("2024-05-02")),
+                (ids[1], date("2024-05-02")),
+                (ids[3], date("2024-05-03"))
+            ]
+        );
+        assert_eq!(store.last_diary_entry().unwrap().unwrap().id, ids[3]);
+        // An undone of a diary entry, like any other: its habit is none.
+        store
+            .append(&NewEvent {
+                target: Some(ids[3]),
+                ..event(None, Kind::Undone, "2024-05-03")
+            })
+            .unwrap();
+        assert_eq!(nights(&store, "2024-05-03"), []);
+        assert_eq!(store.last_diary_entry().unwrap().unwrap().id, ids[2]);
+        assert_eq!(
+            store
+                .diary_of(date("2024-05-02"))
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            [ids[2], ids[1]]
+        );
+        assert_eq!(nights(&store, "2024-05-01").len(), 3);
+        // The diary's events, the undone among them, but no completion.
+        let mut diary = Vec::new();
+        store
+            .each_diary_event(Some(date("2024-05-02")), |e| {
+                diary.push((e.id, e.kind));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(
+            diary,
+            [
+                (ids[1], Kind::Cramp),
+                (ids[2], Kind::Cramp),
+                (ids[3], Kind::Cramp),
+                (ids[4] + 1, Kind::Undone)
+            ]
+        );
+        // Completions are not the diary's, nor the diary's undo theirs.
+        assert_eq!(store.last_undoable(None).unwrap().unwrap().id, ids[4]);
+        assert_eq!(
+            store.daily_totals("walk").unwrap(),
+            [(date("2024-05-03"), 1)]
+        );
+    }
+
+    #[test]
+    fn a_cramp_with_details_habitd_never_writes_is_reported_with_its_id() {
+        let (dir, store) = temp_store();
+        let conn = raw(&dir.path().join("habitd.db"));
+        conn.execute(
+            "INSERT INTO events (id, at_ms, date, kind, source, data) VALUES (12, 0, '2024-05-02', 'cramp', 'cli', '{\"leg\":\"up\"}')",
+            [],
+        )
+        .unwrap();
+        for error in [
+            store.events(None, None).unwrap_err(),
+            store.diary_from(date("2024-05-01")).unwrap_err(),
+            store.last_diary_entry().unwrap_err(),
+        ] {
+            assert!(
+                matches!(error, StoreError::BadEvent { id: 12, .. }),
+                "{error:?}"
+            );
+            assert!(
+                error.to_string().contains(
+                    "event 12 cannot be read (invalid cramp details: unknown variant `up`"
+                ),
+                "{error}"
+            );
+        }
     }
 
     /// SQLite's count of virtual-machine steps, and of steps through whole
@@ -2020,7 +2607,8 @@ mod tests {
                     event.amount,
                     None::<i64>,
                     event.target,
-                    event.source.as_str()
+                    event.source.as_str(),
+                    event.data
                 ],
                 |r| r.get::<_, i64>(0),
             )
@@ -2934,7 +3522,18 @@ mod tests {
     #[test]
     fn history_queries_use_indexes() {
         let (_dir, store) = temp_store();
-        let queries: [(&str, Vec<String>); 14] = [
+        let queries: [(&str, Vec<String>); 18] = [
+            (
+                "each_diary_event",
+                plan(
+                    &store,
+                    DIARY_EVENTS,
+                    ["cramp", "no_cramps", "undone", "2024-05-01"],
+                ),
+            ),
+            ("diary_from", plan(&store, DIARY_SINCE, ["2024-05-01"])),
+            ("diary_of", plan(&store, DIARY_OF_NIGHT, ["2024-05-01"])),
+            ("last_diary_entry", plan(&store, LAST_DIARY_ENTRY, [])),
             (
                 "events since a date",
                 plan(&store, EVENTS_SINCE, ["2024-05-01"]),

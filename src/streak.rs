@@ -85,6 +85,24 @@ pub enum DayStatus {
     Missed,
 }
 
+impl DayStatus {
+    /// Whether the day counts in a rate, and if so whether its goal was
+    /// met: `Some(true)` met, `Some(false)` partial or missed, `None` for a
+    /// day that counts for nothing (skipped, today while open, before the
+    /// start, after today). The one rule behind the rates here and the
+    /// shares and comparisons of the cramp report.
+    pub fn counted(self) -> Option<bool> {
+        match self {
+            DayStatus::Met => Some(true),
+            DayStatus::Partial | DayStatus::Missed => Some(false),
+            DayStatus::BeforeStart
+            | DayStatus::Future
+            | DayStatus::Skipped
+            | DayStatus::InProgress => None,
+        }
+    }
+}
+
 /// The numbers shown for one habit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
@@ -368,25 +386,46 @@ fn open_days_after(history: &History, today: Date) -> u32 {
 
 /// Share of counted days met over the `days` days ending today.
 fn rate(history: &History, goal: u32, today: Date, days: i64) -> Option<f64> {
-    let first = history.first_day?;
+    let Tallied { met, counted } = tally(history, goal, today, days);
+    (counted > 0).then(|| f64::from(met) / f64::from(counted))
+}
+
+/// Days met out of days counted in a window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tallied {
+    /// Days whose goal was met.
+    pub met: u32,
+    /// Days that count: met, partial or missed (not skipped, not before the
+    /// first day, and today only once met).
+    pub counted: u32,
+}
+
+/// The days met and counted over the `days` days ending today, by the
+/// rules of the rates.
+pub fn met_days(history: &History, target: Target, today: Date, days: i64) -> Tallied {
+    tally(history, Rules::new(target).goal, today, days)
+}
+
+fn tally(history: &History, goal: u32, today: Date, days: i64) -> Tallied {
+    let mut tallied = Tallied::default();
+    let Some(first) = history.first_day else {
+        return tallied;
+    };
     // A window reaching before jiff's range reaches before `first` too.
     let window = date_of(day_number(today) - (days - 1)).unwrap_or(Date::MIN);
-    let (mut met, mut counted) = (0u32, 0u32);
     walk(
         history,
         goal,
         (first.max(window), today),
         today,
-        |_, status, _| match status {
-            DayStatus::Met => {
-                met += 1;
-                counted += 1;
+        |_, status, _| {
+            if let Some(was_met) = status.counted() {
+                tallied.met += u32::from(was_met);
+                tallied.counted += 1;
             }
-            DayStatus::Partial | DayStatus::Missed => counted += 1,
-            _ => {}
         },
     );
-    (counted > 0).then(|| f64::from(met) / f64::from(counted))
+    tallied
 }
 
 /// What one heatmap cell shows.

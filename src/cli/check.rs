@@ -31,26 +31,37 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
     writeln!(out, "timezone: {}", escape(config.timezone_name()))?;
     writeln!(out, "catch_up: {}", HumanDuration(config.catch_up))?;
     let width = config.habits.iter().map(|h| h.id.len()).max().unwrap_or(0);
-    for habit in &config.habits {
-        let per_week = habit
-            .per_week
-            .map(|n| format!(", {} a week", counted(n.into(), "day", "days")))
-            .unwrap_or_default();
-        let next = plan
-            .next_of(habit, now)
+    let next = |habit| {
+        plan.next_of(habit, now)
             .map(|at| {
                 at.to_zoned_datetime(config.timezone.clone())
                     .strftime("%a %Y-%m-%d %H:%M:%S %:z")
                     .to_string()
             })
-            .unwrap_or_else(|| "never".to_string());
+            .unwrap_or_else(|| "never".to_string())
+    };
+    for habit in &config.habits {
+        let per_week = habit
+            .per_week
+            .map(|n| format!(", {} a week", counted(n.into(), "day", "days")))
+            .unwrap_or_default();
         let line = format!(
-            "{:width$}  {}; goal {}{per_week}; next {next}",
+            "{:width$}  {}; goal {}{per_week}; next {}",
             habit.id,
             habit.schedule.describe(),
-            goal(&habit.goal)
+            goal(&habit.goal),
+            next(habit)
         );
         writeln!(out, "{}", escape(&line))?;
+    }
+    for builtin in &config.builtins {
+        writeln!(
+            out,
+            "{}: {}; next {}",
+            builtin.id,
+            builtin.schedule.describe(),
+            next(builtin)
+        )?;
     }
     writeln!(
         out,

@@ -1,4 +1,5 @@
-//! `habitd log`: the history as recorded, for reading or export.
+//! `habitd log`: the history as recorded, for reading or export, the cramp
+//! diary's entries with their details.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -10,15 +11,17 @@ use serde::Serialize;
 
 use super::out::Out;
 use super::{Exit, UsageError};
-use crate::command::{find_habit, parse_date};
-use crate::event::Event;
+use crate::command::{DIARY, find_habit, parse_date};
+use crate::diary::Episode;
+use crate::event::{Event, Kind};
 use crate::quote::escape;
 use crate::timespec::{push_date, push_rfc3339, rfc3339};
 
 /// Arguments of `habitd log`.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Only this habit's events (also of a habit no longer in the config).
+    /// Only this habit's events (also of a habit no longer in the config),
+    /// or with `cramp` the cramp diary's.
     #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     pub habit: Option<String>,
     /// Only events counting for this day or later (YYYY-MM-DD, today, yesterday).
@@ -43,6 +46,8 @@ struct Row<'a> {
     until: Option<String>,
     target: Option<i64>,
     source: &'a str,
+    /// The details, as the JSON they are stored as (not as a string).
+    data: Option<serde_json::Value>,
 }
 
 impl<'a> Row<'a> {
@@ -58,6 +63,12 @@ impl<'a> Row<'a> {
             until: event.until.map(show),
             target: event.target,
             source: event.source.as_str(),
+            // The store checks that it is JSON; should a hand edit have got
+            // past that, the text is shown as it is.
+            data: event
+                .data
+                .as_deref()
+                .map(|data| serde_json::from_str(data).unwrap_or_else(|_| data.to_string().into())),
         }
     }
 }
@@ -81,9 +92,10 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         .transpose()
         .map_err(|r| UsageError(r.0))?;
     let store = super::open_store()?;
-    let habit = args.habit.as_deref();
+    let diary = args.habit.as_deref() == Some(DIARY);
+    let habit = args.habit.as_deref().filter(|_| !diary);
     if let Some(habit) = habit
-        && config.habit(habit).is_none()
+        && config.reminder(habit).is_none()
     {
         // A habit removed from the config keeps its history, readable
         // under its old id; a name with no history at all is a typo.
@@ -95,23 +107,28 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
     // Rows go out as SQLite reads them, so a century of history takes the
     // memory of one event, and a reader that goes away (`| head`) stops
     // the reading too.
+    let each_event = |visit: &mut dyn FnMut(Event) -> anyhow::Result<()>| {
+        if diary {
+            store.each_diary_event(since, visit)
+        } else {
+            store.each_event(habit, since, visit)
+        }
+    };
     let tz = &config.timezone;
     let mut out = Out::stdout();
     if args.json {
         let mut array = JsonArray::default();
-        store.each_event(habit, since, |event| {
-            out.write_str(&array.item(&Row::new(&event, tz))?)
-        })?;
+        each_event(&mut |event| out.write_str(&array.item(&Row::new(&event, tz))?))?;
         out.write_str(array.end())?;
     } else if args.csv {
         // CSV is for export, so user text goes out as recorded, quoted
         // where RFC 4180 needs it; only text meant for a terminal is escaped.
-        writeln!(out, "id,at,date,habit,kind,amount,until,target,source")?;
+        writeln!(out, "id,at,date,habit,kind,amount,until,target,source,data")?;
         // Each line is put together in one buffer, by hand: a century's
         // export is 740,000 of them, and `writeln!` with nine arguments, and
         // then `write!` for each number, were a fifth of its time.
         let mut line = String::new();
-        store.each_event(habit, since, |event| {
+        each_event(&mut |event| {
             line.clear();
             push_number(&mut line, event.id);
             line.push(',');
@@ -136,6 +153,10 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
             }
             line.push(',');
             line.push_str(event.source.as_str());
+            line.push(',');
+            if let Some(data) = &event.data {
+                line.push_str(&csv_field(data));
+            }
             line.push('\n');
             out.write_str(&line)
         })?;
@@ -145,6 +166,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         let width = |habit: &str| escape(habit).chars().count();
         let width = match habit {
             Some(habit) => width(habit),
+            None if diary => 0,
             None => store
                 .habits_since(since)?
                 .iter()
@@ -153,7 +175,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
                 .unwrap_or(0),
         };
         let mut shown = false;
-        store.each_event(habit, since, |event| {
+        each_event(&mut |event| {
             shown = true;
             let r = Row::new(&event, tz);
             let amount = r.amount.map(|a| format!(" {a}")).unwrap_or_default();
@@ -162,9 +184,10 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
                 .as_deref()
                 .map(|u| format!(" until {u}"))
                 .unwrap_or_default();
+            let diary = diary_text(&event);
             writeln!(
                 out,
-                "{}  {:width$}  {}{amount}{until}  ({})",
+                "{}  {:width$}  {}{amount}{until}{diary}  ({})",
                 r.at,
                 escape(r.habit),
                 r.kind,
@@ -177,6 +200,33 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
     }
     out.finish()?;
     Ok(Exit::Success)
+}
+
+/// What a diary event adds to its line: the night, and a cramp's details
+/// with its note, escaped for the terminal (`, night of 2026-11-25: left
+/// calf, 5 min; note: woke me\nup`).
+fn diary_text(event: &Event) -> String {
+    let night = format!(", night of {}", event.date);
+    match event.kind {
+        // Without a habit, it took back a diary entry.
+        Kind::NoCramps | Kind::Undone if event.habit.is_none() => night,
+        Kind::Cramp => {
+            // The store hands over only cramps whose details it could read.
+            let episode = Episode::from_json(event.data.as_deref()).unwrap_or_default();
+            let mut text = night;
+            let summary = episode.summary();
+            if !summary.is_empty() {
+                text.push_str(": ");
+                text.push_str(&summary);
+            }
+            if let Some(note) = &episode.note {
+                text.push_str("; note: ");
+                text.push_str(&escape(note));
+            }
+            text
+        }
+        _ => String::new(),
+    }
 }
 
 /// Appends `n` in decimal, as `Display` writes it, without a formatter.

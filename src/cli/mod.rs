@@ -5,12 +5,16 @@
 mod check;
 pub mod complete;
 mod edit;
+mod exchange;
 mod heatmap;
 mod init;
 mod log;
 mod next;
 mod out;
 mod record;
+mod report;
+mod report_html;
+mod report_text;
 mod run;
 mod service;
 mod status;
@@ -71,22 +75,36 @@ pub enum Command {
     Next(next::NextArgs),
     /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
     Done(record::DoneArgs),
-    /// Take back the latest completion (of HABIT).
+    /// Take back what was recorded last: a completion (of HABIT) or a cramp
+    /// diary entry (`habitd undo cramp`: of the diary).
     Undo(record::UndoArgs),
     /// Postpone a habit's reminder (or all): `habitd snooze water 20m`.
     Snooze(record::SnoozeArgs),
     /// Make a day a rest day for a habit: no reminders, the streak holds.
     Skip(record::SkipArgs),
+    /// Record a leg cramp in the diary (`habitd cramp --leg left --minutes
+    /// 5`), or a night without (`habitd cramp --none`).
+    Cramp(record::CrampArgs),
     /// Hold all reminders: `habitd pause 1h`, `habitd pause --until 18:00`.
     Pause(record::PauseArgs),
     /// End a pause.
     Resume,
-    /// Today's progress, the next reminders, and any snooze, skip or pause.
+    /// Today's progress, the next reminders, any snooze, skip or pause, and
+    /// last night's cramp diary entry.
     Status(status::StatusArgs),
     /// Streaks, success rates, habit strength and a calendar heatmap.
     Streaks(streaks::StreaksArgs),
     /// The history, for reading or export.
     Log(log::LogArgs),
+    /// The cramp report: nights with cramps per week, each habit's days
+    /// met, and when to consider talking to a doctor.
+    Report(report::ReportArgs),
+    /// Write the history as a Loop Habit Tracker backup:
+    /// `habitd export --loop habits.db`.
+    Export(exchange::ExportArgs),
+    /// Read a Loop Habit Tracker backup into the history:
+    /// `habitd import --loop "Loop Habits Backup.db"`.
+    Import(exchange::ImportArgs),
 }
 
 /// How a command ended, as the process exit code.
@@ -143,10 +161,14 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Snooze(args) => record::send(config, args.request()),
         Command::Skip(args) => record::send(config, args.request()),
         Command::Pause(args) => record::send(config, args.request()),
+        Command::Cramp(args) => record::send(config, args.request()),
         Command::Resume => record::send(config, crate::command::Request::Resume),
         Command::Status(args) => status::status(config, &args, &paint),
         Command::Streaks(args) => streaks::streaks(config, &args, &paint),
         Command::Log(args) => log::log(config, &args),
+        Command::Report(args) => report::report(config, &args, &paint),
+        Command::Export(args) => exchange::export(config, &args),
+        Command::Import(args) => exchange::import(config, &args),
     };
     match outcome {
         Err(error) if error.is::<out::StdoutClosed>() => Ok(Exit::Success),

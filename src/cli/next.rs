@@ -16,7 +16,8 @@ use crate::timespec::rfc3339;
 /// Arguments of `habitd next`.
 #[derive(Debug, Args)]
 pub struct NextArgs {
-    /// Only these habits (by id).
+    /// Only these habits (by id; `checkin` and `review` name the built-in
+    /// reminders).
     #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     pub habits: Vec<String>,
     /// Start after this instant instead of now: RFC 3339
@@ -41,7 +42,12 @@ struct Entry<'a> {
 
 pub(super) fn next(explicit: Option<&Path>, args: &NextArgs) -> anyhow::Result<Exit> {
     let config = super::load_config(explicit)?;
-    for id in &args.habits {
+    // The check-in and the look back may be named too.
+    for id in args
+        .habits
+        .iter()
+        .filter(|id| config.reminder(id).is_none())
+    {
         find_habit(&config, id).map_err(|r| UsageError(r.0))?;
     }
     let from = match &args.from {

@@ -1,5 +1,5 @@
 //! The commands that change history — done, undo, snooze, skip, pause,
-//! resume. Each becomes a [`Request`]: sent to the running daemon over
+//! resume, and the cramp diary's `cramp`. Each becomes a [`Request`]: sent to the running daemon over
 //! D-Bus (which records it and re-plans at once), or, when no daemon runs,
 //! recorded in the store directly, for the daemon to honour when it starts.
 
@@ -43,7 +43,8 @@ impl DoneArgs {
 #[derive(Debug, Args)]
 pub struct UndoArgs {
     /// Only take back a completion of this habit (also one no longer in the
-    /// config).
+    /// config), or with `cramp` the latest cramp diary entry. Without it,
+    /// whatever was recorded last of the two.
     #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     pub habit: Option<String>,
 }
@@ -112,6 +113,62 @@ impl PauseArgs {
     pub(super) fn request(self) -> Request {
         Request::Pause {
             until: self.duration.or(self.until).unwrap_or_default(),
+        }
+    }
+}
+
+/// Arguments of `habitd cramp`.
+#[derive(Debug, Args)]
+pub struct CrampArgs {
+    /// Record a night without cramps (last night, or --date) instead of a
+    /// cramp.
+    #[arg(long, conflicts_with_all = ["at", "leg", "muscle", "minutes", "when", "swelling", "note"])]
+    pub none: bool,
+    /// With --none: the night, named by the date of its evening, from a year
+    /// back up to last night: YYYY-MM-DD or yesterday (default).
+    #[arg(long, value_name = "DATE", requires = "none")]
+    pub date: Option<String>,
+    /// When it came, from a year back up to now (default: now): HH:MM (the
+    /// latest: yesterday's if it has not come yet today), "2026-11-25
+    /// 03:10", or RFC 3339. It is recorded for the night it belongs to:
+    /// until noon, the night before.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Which leg: left, right or both.
+    #[arg(long, value_name = "LEG")]
+    pub leg: Option<String>,
+    /// Which muscle: calf, hamstring, quadriceps or foot.
+    #[arg(long, value_name = "MUSCLE")]
+    pub muscle: Option<String>,
+    /// How long it lasted, in minutes (1 to 120).
+    #[arg(long, value_name = "N")]
+    pub minutes: Option<String>,
+    /// What you were doing: sleep, walking, exercise or rest.
+    #[arg(long, value_name = "WHEN")]
+    pub when: Option<String>,
+    /// The leg was swollen.
+    #[arg(long)]
+    pub swelling: bool,
+    /// A note, up to 1000 bytes.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub note: Option<String>,
+}
+
+impl CrampArgs {
+    pub(super) fn request(self) -> Request {
+        if self.none {
+            return Request::NoCramps {
+                date: self.date.unwrap_or_default(),
+            };
+        }
+        Request::Cramp {
+            at: self.at.unwrap_or_default(),
+            leg: self.leg.unwrap_or_default(),
+            muscle: self.muscle.unwrap_or_default(),
+            minutes: self.minutes.unwrap_or_default(),
+            when: self.when.unwrap_or_default(),
+            swelling: self.swelling,
+            note: self.note.unwrap_or_default(),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! `habitd streaks`: per habit the current and longest streak, success rates,
 //! habit strength, and a calendar heatmap.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use clap::Args;
@@ -14,8 +13,7 @@ use super::{Exit, UsageError, counted};
 use crate::command::find_habit;
 use crate::config::Habit;
 use crate::quote::escape;
-use crate::store::Store;
-use crate::streak::{self, History, StreakUnit, Target};
+use crate::streak::{self, StreakUnit, Target};
 
 /// Arguments of `habitd streaks`.
 #[derive(Debug, Args)]
@@ -42,21 +40,6 @@ struct Entry<'a> {
     score: f64,
 }
 
-/// A habit's history as the streak rules need it, from the store.
-fn history(store: &Store, habit: &Habit) -> anyhow::Result<History> {
-    let totals: BTreeMap<_, _> = store
-        .daily_totals(&habit.id)?
-        .into_iter()
-        .map(|(date, total)| (date, u32::try_from(total.max(0)).unwrap_or(u32::MAX)))
-        .collect();
-    let skipped: BTreeSet<_> = store.skipped_dates(&habit.id)?.into_iter().collect();
-    Ok(History {
-        totals,
-        skipped,
-        first_day: store.first_date(&habit.id)?,
-    })
-}
-
 pub(super) fn streaks(
     explicit: Option<&Path>,
     args: &StreaksArgs,
@@ -79,7 +62,7 @@ pub(super) fn streaks(
     let mut entries = Vec::new();
     let mut text = String::new();
     for habit in habits {
-        let history = history(&store, habit)?;
+        let history = crate::history::streak_history(&store, &habit.id)?;
         let target = Target {
             goal: habit.goal.amount(),
             per_week: habit.per_week,

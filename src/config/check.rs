@@ -8,7 +8,9 @@ use jiff::tz::TimeZone;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, Urgency};
+use super::{
+    CHECKIN, Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, REVIEW, Urgency,
+};
 use crate::calendar::{WEEKDAYS, abbreviation, parse_weekday};
 use crate::command::MAX_SNOOZE;
 use crate::cron::CronExpr;
@@ -18,13 +20,55 @@ use crate::timespec::{
     ClockTime, HumanDuration, Window, parse_clock_time, parse_duration, parse_window,
 };
 
-const TOP_KEYS: &[&str] = &["settings", "habits"];
+const TOP_KEYS: &[&str] = &["settings", "habits", "checkin", "review"];
 const SETTINGS_KEYS: &[&str] = &["timezone", "catch_up"];
 const HABIT_KEYS: &[&str] = &[
     "title", "body", "emoji", "urgency", "timeout", "at", "every", "between", "cron", "pace",
     "min_gap", "days", "goal", "per_week", "snooze",
 ];
 const GOAL_KEYS: &[&str] = &["count", "unit", "minutes"];
+
+/// A reminder habitd shows of its own accord: its section, its keys and
+/// what it is when the section leaves them out.
+struct Builtin {
+    id: &'static str,
+    keys: &'static [&'static str],
+    /// On when the config has no section for it.
+    on_without_section: bool,
+    at: Time,
+    days: Days,
+    title: &'static str,
+    body: Option<&'static str>,
+    /// What the reserved id stands for, in the refusal of a habit by that id.
+    what: &'static str,
+}
+
+/// `[checkin]`: every morning, unless `enabled = false`.
+const CHECKIN_SECTION: Builtin = Builtin {
+    id: CHECKIN,
+    keys: &["at", "enabled"],
+    on_without_section: true,
+    at: Time::constant(8, 30, 0, 0),
+    days: Days::DAILY,
+    title: "Any leg cramps last night?",
+    body: Some(
+        "No: a quiet night. Yes: an episode, details unknown; add them later with `habitd cramp`.",
+    ),
+    what: "the morning check-in",
+};
+
+/// `[review]`: optional, so on only once the section is written (then
+/// `enabled = false` turns it off without deleting it).
+const REVIEW_SECTION: Builtin = Builtin {
+    id: REVIEW,
+    keys: &["at", "days", "enabled"],
+    on_without_section: false,
+    at: Time::constant(19, 0, 0, 0),
+    days: Days::SUNDAY,
+    title: "Your week",
+    body: None,
+    what: "the weekly look back",
+};
 
 const DEFAULT_CATCH_UP: SignedDuration = SignedDuration::from_mins(15);
 const DEFAULT_SNOOZE: SignedDuration = SignedDuration::from_mins(10);
@@ -297,6 +341,10 @@ pub(super) fn check(
             }
         }
     }
+    let builtins: Vec<Habit> = [CHECKIN_SECTION, REVIEW_SECTION]
+        .iter()
+        .filter_map(|builtin| check_builtin(&mut report, root, builtin))
+        .collect();
     if report.count() > 0 {
         return Err(report.finish());
     }
@@ -307,6 +355,7 @@ pub(super) fn check(
         timezone: timezone.unwrap_or(TimeZone::UTC),
         catch_up,
         habits,
+        builtins,
     })
 }
 
@@ -484,6 +533,28 @@ fn check_habit(
                 "habit id {id_text:?} must be lowercase letters (a-z), digits and '-', starting with a letter or digit, e.g. {example:?}"
             ),
         );
+    } else if id_text == crate::command::DIARY {
+        // `habitd undo cramp` names the cramp diary.
+        report.error(
+            id.span().start,
+            &prefix,
+            format!(
+                "habit id {id_text:?} is reserved for the cramp diary (`habitd undo {id_text}`); choose another, e.g. \"{id_text}-stretch\""
+            ),
+        );
+    }
+    if let Some(builtin) = [CHECKIN_SECTION, REVIEW_SECTION]
+        .iter()
+        .find(|b| b.id == id_text)
+    {
+        report.error(
+            id.span().start,
+            &prefix,
+            format!(
+                "habit id {id_text:?} is reserved for {}, which the history records under it (set it up in [{id_text}]); name the habit otherwise, e.g. \"my-{id_text}\"",
+                builtin.what
+            ),
+        );
     }
     let table = report.table(value, &prefix)?;
     report.unknown_keys(table, &prefix, HABIT_KEYS);
@@ -497,8 +568,7 @@ fn check_habit(
         }
     };
     let body = get(table, "body").and_then(|v| report.string(v, &key("body")).map(str::to_string));
-    let emoji =
-        get(table, "emoji").and_then(|v| report.string(v, &key("emoji")).map(str::to_string));
+    let emoji = get(table, "emoji").and_then(|v| report.parsed(v, &key("emoji"), parse_emoji));
     let urgency = get(table, "urgency").map_or(Some(Urgency::Normal), |v| {
         report.parsed(v, &key("urgency"), |s| match s {
             "low" => Ok(Urgency::Low),
@@ -579,6 +649,56 @@ fn check_habit(
         goal: goal?,
         per_week,
         snooze: snooze?,
+    })
+}
+
+/// The built-in reminder `builtin` as its section sets it up, or `None`
+/// when it is off (or the section has errors, which are reported).
+fn check_builtin(report: &mut Reporter<'_>, root: &Table<'_>, builtin: &Builtin) -> Option<Habit> {
+    let prefix = builtin.id;
+    let key = |name: &str| format!("{prefix}.{name}");
+    let errors_before = report.count();
+    let (mut on, mut times, mut days) = (builtin.on_without_section, None, None);
+    if let Some(value) = get(root, prefix) {
+        let table = report.table(value, prefix)?;
+        report.unknown_keys(table, prefix, builtin.keys);
+        on = match get(table, "enabled") {
+            None => true,
+            Some(v) => match v.get_ref() {
+                DeValue::Boolean(b) => *b,
+                _ => {
+                    let message = report.type_error(v, "true or false");
+                    report.error(v.span().start, &key("enabled"), message);
+                    false
+                }
+            },
+        };
+        times = get(table, "at").map(|v| check_times(report, v, &key("at")));
+        days = get(table, "days")
+            .filter(|_| builtin.keys.contains(&"days"))
+            .map(|v| check_days(report, v, &key("days")));
+    }
+    if !on || report.count() > errors_before {
+        return None;
+    }
+    Some(Habit {
+        id: builtin.id.to_string(),
+        title: builtin.title.to_string(),
+        body: builtin.body.map(str::to_string),
+        emoji: None,
+        urgency: Urgency::Normal,
+        // A question waits for its answer: it is closed once answered.
+        timeout: Expiry::Never,
+        schedule: Schedule::At {
+            times: times.unwrap_or_else(|| Some(vec![builtin.at]))?,
+            days: days.unwrap_or(Some(builtin.days))?,
+        },
+        goal: Goal::Count {
+            count: 1,
+            unit: "times".to_string(),
+        },
+        per_week: None,
+        snooze: DEFAULT_SNOOZE,
     })
 }
 
@@ -955,6 +1075,31 @@ fn check_days(report: &mut Reporter<'_>, value: &Value<'_>, key: &str) -> Option
     }
 }
 
+/// The longest `emoji`, in characters: room for a flag or a family emoji
+/// (several code points each) or a short label, not a sentence in a bar.
+const MAX_EMOJI_CHARS: usize = 16;
+
+/// An emoji shown with progress and in status bars: one line, short.
+fn parse_emoji(text: &str) -> Result<String, String> {
+    const EXAMPLE: &str = "e.g. emoji = \"💧\"";
+    if text.trim().is_empty() {
+        Err(format!(
+            "an empty emoji: give one, {EXAMPLE}, or remove the key to show the title's first letter"
+        ))
+    } else if text.chars().any(char::is_control) {
+        Err(format!(
+            "the emoji holds a control character, which would break a status bar's line: expected a symbol, {EXAMPLE}"
+        ))
+    } else if text.chars().count() > MAX_EMOJI_CHARS {
+        Err(format!(
+            "the emoji is {} characters long: expected a symbol or a label of at most {MAX_EMOJI_CHARS}, {EXAMPLE}",
+            text.chars().count()
+        ))
+    } else {
+        Ok(text.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -980,6 +1125,82 @@ mod tests {
         let config = config(DEFAULT_CONFIG);
         let ids: Vec<&str> = config.habits.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["bedtime-stretch", "stretch", "walk", "water"]);
+        let builtins: Vec<&str> = config.builtins.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(builtins, [CHECKIN], "the look back is opt-in");
+    }
+
+    const ONE_HABIT: &str = "[habits.a]\ntitle = \"A\"\nat = \"12:00\"\n";
+
+    fn builtins(sections: &str) -> Vec<(String, String)> {
+        config(&format!("{ONE_HABIT}{sections}"))
+            .builtins
+            .iter()
+            .map(|h| (h.id.clone(), h.schedule.describe()))
+            .collect()
+    }
+
+    #[test]
+    fn the_check_in_is_on_by_default_and_the_look_back_once_its_section_is_there() {
+        let pair = |id: &str, schedule: &str| (id.to_string(), schedule.to_string());
+        assert_eq!(builtins(""), [pair(CHECKIN, "at 08:30 every day")]);
+        assert_eq!(
+            builtins("[checkin]\nat = \"07:15\"\n[review]\n"),
+            [
+                pair(CHECKIN, "at 07:15 every day"),
+                pair(REVIEW, "at 19:00 on Sunday")
+            ]
+        );
+        assert_eq!(
+            builtins("[checkin]\nenabled = false\n[review]\nat = \"18:00\"\ndays = [\"fri\"]\n"),
+            [pair(REVIEW, "at 18:00 on Friday")]
+        );
+        assert_eq!(
+            builtins("[review]\nenabled = false\n"),
+            [pair(CHECKIN, "at 08:30 every day")]
+        );
+        let checkin = &config(ONE_HABIT).builtins[0];
+        assert_eq!(checkin.title, "Any leg cramps last night?");
+        assert_eq!(checkin.timeout, Expiry::Never);
+    }
+
+    #[test]
+    fn the_built_in_sections_are_checked_like_the_rest() {
+        assert_eq!(
+            errors(&format!(
+                "{ONE_HABIT}[checkin]\nat = \"8:30am\"\nenable = false\ndays = \"weekdays\"\n[review]\nenabled = \"no\"\ndays = [\"funday\"]\n"
+            )),
+            [
+                "c.toml:5:6: checkin.at: invalid time \"8:30am\": expected a 24-hour time HH:MM, e.g. \"07:30\" or \"21:00\"",
+                "c.toml:6:1: checkin.enable: unknown key \"enable\"; did you mean \"enabled\"?",
+                "c.toml:7:1: checkin.days: unknown key \"days\"; expected one of: at, enabled",
+                "c.toml:9:11: review.enabled: expected true or false, found string",
+                "c.toml:10:9: review.days: invalid day \"funday\": expected one of mon, tue, wed, thu, fri, sat, sun",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_built_in_reminders_ids_are_no_habit_s() {
+        let text = "[habits.checkin]\ntitle = \"C\"\nat = \"12:00\"\n[habits.review]\ntitle = \"R\"\nat = \"12:00\"\n";
+        assert_eq!(
+            errors(text),
+            [
+                "c.toml:1:9: habits.checkin: habit id \"checkin\" is reserved for the morning check-in, which the history records under it (set it up in [checkin]); name the habit otherwise, e.g. \"my-checkin\"",
+                "c.toml:4:9: habits.review: habit id \"review\" is reserved for the weekly look back, which the history records under it (set it up in [review]); name the habit otherwise, e.g. \"my-review\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_diarys_word_is_no_habit_id() {
+        let found = errors("[habits.cramp]\ntitle = \"Stretch the calves\"\nat = \"22:00\"\n");
+        assert_eq!(
+            found,
+            [
+                "c.toml:1:9: habits.cramp: habit id \"cramp\" is reserved for the cramp diary (`habitd undo cramp`); choose another, e.g. \"cramp-stretch\""
+            ]
+        );
+        config("[habits.cramp-stretch]\ntitle = \"Stretch\"\nat = \"22:00\"\n");
     }
 
     #[test]
@@ -1160,6 +1381,39 @@ cron = "0 25 * * *"
 
     fn habit(lines: &str) -> String {
         format!("[habits.a]\ntitle = \"A\"\n{lines}\n")
+    }
+
+    #[test]
+    fn an_emoji_is_one_short_line() {
+        assert_eq!(
+            errors(&habit("at = \"12:30\"\nemoji = \"💧\\n\"")),
+            [
+                "c.toml:4:9: habits.a.emoji: the emoji holds a control character, which would break a status bar's line: expected a symbol, e.g. emoji = \"💧\""
+            ]
+        );
+        assert_eq!(
+            errors(&habit("at = \"12:30\"\nemoji = \" \"")),
+            [
+                "c.toml:4:9: habits.a.emoji: an empty emoji: give one, e.g. emoji = \"💧\", or remove the key to show the title's first letter"
+            ]
+        );
+        assert_eq!(
+            errors(&habit(&format!(
+                "at = \"12:30\"\nemoji = \"{}\"",
+                "x".repeat(17)
+            ))),
+            [
+                "c.toml:4:9: habits.a.emoji: the emoji is 17 characters long: expected a symbol or a label of at most 16, e.g. emoji = \"💧\""
+            ]
+        );
+        // A family emoji is seven code points; a flag two.
+        let config = config(&habit(
+            "at = \"12:30\"\nemoji = \"👨\u{200d}👩\u{200d}👧\u{200d}👦\"",
+        ));
+        assert_eq!(
+            config.habits[0].emoji.as_deref(),
+            Some("👨\u{200d}👩\u{200d}👧\u{200d}👦")
+        );
     }
 
     // Regression: `every = "100d"` was accepted; the grid starts again each

@@ -31,12 +31,37 @@ pub struct Config {
     pub catch_up: SignedDuration,
     /// The habits, sorted by id.
     pub habits: Vec<Habit>,
+    /// The reminders habitd shows of its own accord, not about a habit: the
+    /// morning check-in and the weekly look back, when enabled (see
+    /// [`CHECKIN`], [`REVIEW`]). Each is a [`Habit`] with a reserved id, so
+    /// that the plan schedules, catches up and accounts for them exactly as
+    /// it does a habit's reminders, and the history records their fate
+    /// (`reminded`, `missed`, `undelivered`, `skipped`) under that id.
+    pub builtins: Vec<Habit>,
 }
+
+/// The id the morning check-in ("Any leg cramps last night?") is planned
+/// and recorded under; no habit may take it.
+pub const CHECKIN: &str = "checkin";
+
+/// The id the weekly look back is planned and recorded under; no habit may
+/// take it.
+pub const REVIEW: &str = "review";
 
 impl Config {
     /// The habit with this id.
     pub fn habit(&self, id: &str) -> Option<&Habit> {
         self.habits.iter().find(|h| h.id == id)
+    }
+
+    /// Every reminder the daemon plans: the habits', then the built-in ones.
+    pub fn reminders(&self) -> impl Iterator<Item = &Habit> {
+        self.habits.iter().chain(&self.builtins)
+    }
+
+    /// The habit or built-in reminder with this id.
+    pub fn reminder(&self, id: &str) -> Option<&Habit> {
+        self.reminders().find(|h| h.id == id)
     }
 
     /// The zone's IANA name, or a description when it has none.

@@ -11,6 +11,9 @@
 //! called from the loop (see [`recorder`]), and every call to the
 //! notification server has a time limit.
 //!
+//! The Report button's child processes run on a thread of their own (see
+//! [`report`]).
+//!
 //! Faults it rides out: no notification server or a hung one (recorded as
 //! undelivered), a locked, failing or deleted history (see [`recorder`]), a
 //! config saved broken, emptied or moved away (the last good one is kept).
@@ -22,6 +25,7 @@
 
 pub mod instance;
 pub mod recorder;
+pub mod report;
 pub mod sd_notify;
 pub mod terminal;
 pub mod timer;
@@ -444,6 +448,12 @@ impl Shell<'_> {
                     config: Box::new(core.config().clone()),
                     now: Timestamp::now(),
                 }),
+                Effect::Week { ticket } => self.recorder.send(Job::Week {
+                    ticket,
+                    config: Box::new(core.config().clone()),
+                    now: Timestamp::now(),
+                }),
+                Effect::OpenReport => report::open(self.explicit_config.clone()),
                 Effect::ReadConfig { reply_to } => {
                     let input = self.read_config(reply_to);
                     let _ = self.inputs.send(input);
@@ -480,7 +490,7 @@ impl Shell<'_> {
     /// Shows a reminder without blocking the loop; its fate comes back as
     /// [`Input::Delivered`], within [`NOTIFY_TIMEOUT`].
     fn show(&mut self, show: Show, core: &Core) {
-        let Some(habit) = core.config().habit(&show.habit) else {
+        let Some(habit) = core.config().reminder(&show.habit) else {
             return;
         };
         let (delivery, late): (futures_lite::future::Boxed<Result<u32, String>>, _) =

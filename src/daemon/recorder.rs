@@ -67,6 +67,15 @@ pub enum Job {
         /// The instant the state is for.
         now: Timestamp,
     },
+    /// Work out the week just ending; answered with [`Input::Week`].
+    Week {
+        /// Passed back in the answer.
+        ticket: Ticket,
+        /// The config in force.
+        config: Box<Config>,
+        /// The instant the week ends.
+        now: Timestamp,
+    },
     /// Write what waits (trying until `deadline`), spool the rest, and end.
     Stop {
         /// When to give up and spool.
@@ -187,6 +196,20 @@ impl Keeper {
                             e.to_string()
                         });
                         let _ = answers.send(Input::Loaded(loaded));
+                    }
+                    Job::Week {
+                        ticket,
+                        config,
+                        now,
+                    } => {
+                        let week = self
+                            .store()
+                            .and_then(|store| history::week(store, &config, now));
+                        let outcome = week.map_err(|e| {
+                            self.trouble("read the week", &e);
+                            e.to_string()
+                        });
+                        let _ = answers.send(Input::Week { ticket, outcome });
                     }
                     Job::Stop { deadline } => return self.stop(deadline),
                 }
@@ -336,6 +359,7 @@ mod spool {
                 "until_ms": e.until.map(|u| u.as_millisecond()),
                 "target": e.target,
                 "source": e.source.as_str(),
+                "data": e.data,
             });
             text.push_str(&line.to_string());
             text.push('\n');
@@ -385,6 +409,7 @@ mod spool {
             until: instant(&v["until_ms"]),
             target: v["target"].as_i64(),
             source: Source::parse(v["source"].as_str()?)?,
+            data: v["data"].as_str().map(str::to_string),
         })
     }
 
@@ -414,6 +439,16 @@ mod spool {
                         None,
                         Kind::Paused,
                         Source::Dbus,
+                    )
+                },
+                NewEvent {
+                    data: Some(r#"{"leg":"left","note":"a\nb"}"#.to_string()),
+                    ..NewEvent::new(
+                        at,
+                        at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+                        None,
+                        Kind::Cramp,
+                        Source::Notification,
                     )
                 },
             ];

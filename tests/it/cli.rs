@@ -134,6 +134,8 @@ fn next_json_follows_the_dst_rules() {
     home.write_config(
         r#"[settings]
 timezone = "America/New_York"
+[checkin]
+enabled = false
 [habits.late]
 title = "Late"
 at = "02:30"
@@ -202,6 +204,8 @@ fn terminal_output_escapes_control_characters_in_user_text() {
     home.write_config(
         r#"[settings]
 timezone = "UTC"
+[checkin]
+enabled = false
 [habits.tea]
 title = "Tea\u001b[2J\nhabitd: fake line"
 at = "12:00"

@@ -7,21 +7,27 @@ use std::process::Output;
 use std::time::Duration;
 
 use crate::faults::{count, log_events};
-use crate::support::{Daemon, DbusSession, TestHome};
+use crate::support::{Daemon, DbusSession, TestHome, clock_half_a_day_away};
 
 const WAIT: Duration = Duration::from_secs(15);
 
-/// Berlin, so a time shown in UTC would be an hour off and stand out.
-const CONFIG: &str = r#"[settings]
+/// Berlin, so a time shown in UTC would be an hour off and stand out; the
+/// reminders at a time never due while a test runs.
+fn config() -> String {
+    let at = clock_half_a_day_away();
+    format!(
+        r#"[settings]
 timezone = "Europe/Berlin"
 [habits.water]
 title = "Water"
-at = "03:00"
-goal = { count = 8, unit = "glasses" }
+at = "{at}"
+goal = {{ count = 8, unit = "glasses" }}
 [habits.sip]
 title = "Sip"
-at = "03:00"
-"#;
+at = "{at}"
+"#
+    )
+}
 
 /// The kinds of events a user's command records (the daemon's own
 /// reminders left out).
@@ -104,7 +110,7 @@ fn assert_refused(out: &Output, expected: &str, how: &str) {
 fn refusals_are_the_same_with_and_without_the_daemon_and_record_nothing() {
     let bus = DbusSession::start();
     let home = TestHome::new();
-    home.write_config(CONFIG);
+    home.write_config(&config());
     let mut without = Vec::new();
     for (args, expected) in refusals() {
         let out = home.habitd(None, &args);
@@ -157,7 +163,7 @@ fn refused(reply: zbus::Result<String>) -> (String, String) {
 async fn the_bus_api_is_as_strict_as_the_command_line_with_typed_errors() {
     let bus = DbusSession::start();
     let home = TestHome::new();
-    home.write_config(CONFIG);
+    home.write_config(&config());
     let mut daemon = started(bus.address(), &home);
     let client = zbus::connection::Builder::address(bus.address())
         .build()
@@ -217,7 +223,7 @@ fn days_ago_at_noon(days: i64) -> (String, String) {
 
 fn done_days_back_confirms_that_day(bus: Option<&str>) {
     let home = TestHome::new();
-    home.write_config(CONFIG);
+    home.write_config(&config());
     for days in [3, 40] {
         let (day, at) = days_ago_at_noon(days);
         let first = succeeded(&home.habitd(bus, &["done", "water", "--at", &at]));
@@ -241,7 +247,7 @@ fn done_at_three_or_more_days_back_confirms_that_day_s_total() {
 fn done_at_three_or_more_days_back_confirms_that_day_s_total_through_the_daemon() {
     let bus = DbusSession::start();
     let home = TestHome::new();
-    home.write_config(CONFIG);
+    home.write_config(&config());
     let mut daemon = started(bus.address(), &home);
     done_days_back_confirms_that_day(Some(bus.address()));
     daemon.terminate(WAIT).expect("habitd stops");
@@ -250,7 +256,7 @@ fn done_at_three_or_more_days_back_confirms_that_day_s_total_through_the_daemon(
 #[test]
 fn pause_until_a_time_passed_today_lasts_until_that_time_tomorrow() {
     let home = TestHome::new();
-    home.write_config(CONFIG);
+    home.write_config(&config());
     // 00:00 has always passed today.
     let out = succeeded(&home.habitd(None, &["pause", "--until", "00:00"]));
     assert_eq!(out, "paused until tomorrow 00:00\n");
@@ -278,10 +284,12 @@ fn pause_until_a_time_passed_today_lasts_until_that_time_tomorrow() {
 #[test]
 fn a_habit_removed_from_the_config_keeps_a_readable_history_and_undo_names_it() {
     let home = TestHome::new();
-    home.write_config(CONFIG);
+    home.write_config(&config());
     succeeded(&home.habitd(None, &["done", "sip"]));
     succeeded(&home.habitd(None, &["done", "sip"]));
-    home.write_config(&CONFIG.replace("[habits.sip]\ntitle = \"Sip\"\nat = \"03:00\"\n", ""));
+    let config = config();
+    let without_sip = &config[..config.find("[habits.sip]").expect("the config has sip")];
+    home.write_config(without_sip);
 
     let log = home.habitd(None, &["log", "sip", "--json"]);
     let events: serde_json::Value = serde_json::from_str(&succeeded(&log)).unwrap();

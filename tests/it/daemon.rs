@@ -25,10 +25,15 @@ fn assert_on_time(received: &Received, due: SystemTime) {
     );
 }
 
+/// One habit reminded by `schedule`; the morning check-in is off, so a run
+/// at 08:30 UTC sees the habit's notifications alone.
 fn habit_config(schedule: &str) -> String {
     format!(
         r#"[settings]
 timezone = "UTC"
+
+[checkin]
+enabled = false
 
 [habits.sip]
 title = "Sip & <stretch>"
@@ -163,10 +168,14 @@ async fn sighup_with_a_broken_config_keeps_the_old_one() {
     assert_eq!(got.summary, "Sip & <stretch>");
 }
 
+/// A water habit reminded by `schedule`, the check-in off as above.
 fn water_config(schedule: &str) -> String {
     format!(
         r#"[settings]
 timezone = "UTC"
+
+[checkin]
+enabled = false
 
 [habits.water]
 title = "Drink a glass of water"

@@ -10,16 +10,18 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::{
-    Daemon, DbusSession, HistoryLock, NotificationServer, TestHome, signal, utc_clock_in,
+    Daemon, DbusSession, HistoryLock, NotificationServer, TestHome, clock_half_a_day_away, signal,
+    utc_clock_in,
 };
 
 const WAIT: Duration = Duration::from_secs(15);
 
 /// A config of one water habit with an unreachable goal, reminded by
-/// `schedule`.
+/// `schedule`; the morning check-in is off, so a run at 08:30 UTC sees the
+/// habit's notifications alone.
 pub(crate) fn config(schedule: &str) -> String {
     format!(
-        "[settings]\ntimezone = \"UTC\"\n[habits.water]\ntitle = \"Water\"\ngoal = {{ count = 10000, unit = \"glasses\" }}\n{schedule}\n"
+        "[settings]\ntimezone = \"UTC\"\n[checkin]\nenabled = false\n[habits.water]\ntitle = \"Water\"\ngoal = {{ count = 10000, unit = \"glasses\" }}\n{schedule}\n"
     )
 }
 
@@ -112,7 +114,7 @@ async fn a_dead_notification_server_loses_one_reminder_and_none_is_shown_twice()
 async fn losing_the_session_bus_exits_with_one_clear_line_and_keeps_history() {
     let bus = DbusSession::start();
     let home = TestHome::new();
-    home.write_config(&config("at = \"03:00\""));
+    home.write_config(&config(&format!("at = \"{}\"", clock_half_a_day_away())));
     let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
     daemon.wait_for_log("started", WAIT).expect("habitd starts");
     let done = home.habitd(Some(bus.address()), &["done", "water", "3"]);
@@ -300,7 +302,7 @@ async fn kill_9_mid_write_leaves_an_intact_history_with_every_reported_event() {
 async fn systemd_hears_ready_status_reloading_and_stopping() {
     let bus = DbusSession::start();
     let home = TestHome::new();
-    home.write_config(&config("at = \"03:00\""));
+    home.write_config(&config(&format!("at = \"{}\"", clock_half_a_day_away())));
     let socket_path = home.runtime_dir().join("notify");
     let socket = UnixDatagram::bind(&socket_path).expect("binds");
     socket.set_read_timeout(Some(WAIT)).unwrap();
@@ -329,7 +331,7 @@ async fn systemd_hears_ready_status_reloading_and_stopping() {
 async fn under_journald_lines_carry_priorities_and_no_timestamps() {
     let bus = DbusSession::start();
     let home = TestHome::new();
-    home.write_config(&config("at = \"03:00\""));
+    home.write_config(&config(&format!("at = \"{}\"", clock_half_a_day_away())));
     let mut daemon = Daemon::spawn_with_env(
         bus.address(),
         &home,
@@ -345,7 +347,7 @@ async fn saving_the_config_reloads_it_and_a_broken_save_is_refused() {
     let bus = DbusSession::start();
     let mut server = NotificationServer::start(bus.address()).await;
     let home = TestHome::new();
-    let path = home.write_config(&config("at = \"03:00\""));
+    let path = home.write_config(&config(&format!("at = \"{}\"", clock_half_a_day_away())));
     let mut daemon = Daemon::spawn(bus.address(), &home, &["run"]);
     daemon.wait_for_log("started", WAIT).expect("starts");
 
@@ -381,7 +383,7 @@ fn chmod(path: &std::path::Path, mode: u32) {
 #[test]
 fn a_world_writable_directory_of_the_config_or_history_is_refused() {
     let home = TestHome::new();
-    let path = home.write_config(&config("at = \"03:00\""));
+    let path = home.write_config(&config(&format!("at = \"{}\"", clock_half_a_day_away())));
     let dir = home.config_dir();
     chmod(&dir, 0o777);
     let out = home.habitd(None, &["check"]);
@@ -461,7 +463,7 @@ fn a_device_as_config_is_named_not_chmodded() {
 #[test]
 fn a_world_writable_config_or_history_is_refused() {
     let home = TestHome::new();
-    let path = home.write_config(&config("at = \"03:00\""));
+    let path = home.write_config(&config(&format!("at = \"{}\"", clock_half_a_day_away())));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
     let out = home.habitd(None, &["check"]);
     assert_eq!(out.status.code(), Some(2));

@@ -3,7 +3,7 @@
 //! rules hold for random inputs — a cron search finds the first match,
 //! schedules fire at exactly the instants the DST rules name (once in a
 //! fold, collapsed at the end of a gap), and `Plan` lists and shows
-//! reminders in order.
+//! reminders in order. The cramp diary's requests and stored details, too.
 //!
 //! Case counts are modest so the module runs in seconds in a debug build;
 //! `FUZZ_SCALE=N` multiplies them for a longer hunt. A hang shows up as the
@@ -14,6 +14,8 @@ use std::collections::{HashMap, HashSet};
 use habitd::command;
 use habitd::config::{self, Config, Expiry, Goal, Habit, LoadError, Origin, Urgency};
 use habitd::cron::CronExpr;
+use habitd::diary;
+use habitd::event::Source;
 use habitd::plan::{Decision, Pause, Plan, State};
 use habitd::schedule::{Days, Schedule};
 use habitd::timespec::{
@@ -457,6 +459,39 @@ proptest! {
         for habit in &config.habits {
             let _ = command::parse_amount(habit, &text);
         }
+    }
+
+    // A cramp's details come from the command line and D-Bus (and soon a
+    // notification button), and back from a history that may have been
+    // edited by hand: no text in any field, at any instant, panics.
+    #[test]
+    fn diary_requests_and_details_never_panic(
+        text in parser_input(),
+        field in 0usize..6,
+        swelling in any::<bool>(),
+        now in any_timestamp(),
+        zone in prop::sample::select(ZONES),
+    ) {
+        let config = config_in(zone);
+        let mut fields: [String; 6] = Default::default();
+        fields[field] = text.clone();
+        let [at, leg, muscle, minutes, when, note] = fields;
+        let requests = [
+            command::Request::Cramp { at, leg, muscle, minutes, when, swelling, note },
+            command::Request::NoCramps { date: text.clone() },
+            command::Request::Undo { habit: text.clone() },
+        ];
+        for request in requests {
+            if let Ok(Some(command)) = command::from_request(&config, &request, now) {
+                let context = command::Context::default();
+                if let Ok(events) = command::events(&config, &command, &context, Source::Cli, now) {
+                    let _ = command::confirmation(&config, &State::default(), &context, &events, now);
+                }
+            }
+        }
+        let _ = diary::Episode::from_json(Some(&text));
+        let _ = diary::night_of(now, &config.timezone);
+        let _ = diary::last_night(now, &config.timezone);
     }
 }
 
@@ -1359,6 +1394,7 @@ proptest! {
             timezone: zone,
             catch_up: secs(900),
             habits,
+            builtins: Vec::new(),
         };
         let state = build_state(&g, &config, after);
         let plan = Plan::new(&config, &state);
@@ -1404,6 +1440,7 @@ proptest! {
             timezone: zone,
             catch_up: secs(catch_up),
             habits,
+            builtins: Vec::new(),
         };
         let state = build_state(&g, &config, cursor);
         let now = cursor.checked_add(secs(elapsed)).unwrap();
@@ -1458,6 +1495,7 @@ proptest! {
             timezone: tz(zone),
             catch_up: secs(900),
             habits,
+            builtins: Vec::new(),
         };
         for habit in &config.habits {
             let _ = habit.schedule.next_after(&config.timezone, after);

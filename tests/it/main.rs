@@ -2,11 +2,15 @@
 //! private `dbus-daemon` and a notification server speaking the real
 //! freedesktop protocol. One test binary; each module says what it covers.
 
+mod bars;
+mod checkin;
 mod cli;
 mod commands;
 mod completions;
 mod config_check;
 mod daemon;
+mod diary;
+mod exchange;
 mod faults;
 mod first_run;
 mod fuzz;
@@ -15,6 +19,7 @@ mod history;
 mod lifecycle;
 mod output;
 mod pipes;
+mod report;
 mod service;
 mod support;
 mod terminal;

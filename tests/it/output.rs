@@ -28,7 +28,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// Asserts `out` exited 0 with nothing on stderr, and returns its stdout.
 #[track_caller]
-fn success(out: &Output) -> String {
+pub(crate) fn success(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr:\n{stderr}");
     assert_eq!(stderr, "", "a successful command is silent on stderr");
@@ -36,7 +36,7 @@ fn success(out: &Output) -> String {
 }
 
 /// The history store of `home`, opened (and created) as habitd does.
-fn store(home: &TestHome) -> Store {
+pub(crate) fn store(home: &TestHome) -> Store {
     Store::open(&home.data_home().join("habitd").join("habitd.db")).expect("opening the store")
 }
 
@@ -58,7 +58,7 @@ fn today_in(tz: &TimeZone) -> Date {
 /// Runs `attempt` with today's date in `tz` and returns what it returns,
 /// once a run began and ended on the same day there: a run straddling
 /// midnight is run again, on the new day.
-fn on_one_day<T>(tz: &TimeZone, mut attempt: impl FnMut(Date) -> T) -> T {
+pub(crate) fn on_one_day<T>(tz: &TimeZone, mut attempt: impl FnMut(Date) -> T) -> T {
     for _ in 0..3 {
         let today = today_in(tz);
         let result = attempt(today);
@@ -70,13 +70,13 @@ fn on_one_day<T>(tz: &TimeZone, mut attempt: impl FnMut(Date) -> T) -> T {
 }
 
 /// The first instant of `date` in `tz`.
-fn start_of(date: Date, tz: &TimeZone) -> Timestamp {
+pub(crate) fn start_of(date: Date, tz: &TimeZone) -> Timestamp {
     date.to_zoned_datetime(tz.clone())
         .expect("a day in range")
         .timestamp()
 }
 
-fn weekday_name(weekday: Weekday) -> &'static str {
+pub(crate) fn weekday_name(weekday: Weekday) -> &'static str {
     match weekday {
         Weekday::Monday => "mon",
         Weekday::Tuesday => "tue",
@@ -217,7 +217,8 @@ fn check_describes_every_schedule_and_goal() {
     let home = TestHome::new();
     let path = home.write_config(SCHEDULES);
     let tz = TimeZone::get("Europe/Berlin").expect("a zone");
-    let ids = ["nap", "read", "stretch", "walk", "water"];
+    // The check-in, on by default, is listed after the habits.
+    let ids = ["nap", "read", "stretch", "walk", "water", "checkin"];
     // The next reminders move with the clock: take them from `next` just
     // before and just after, and compare once they agree.
     for _ in 0..5 {
@@ -233,7 +234,7 @@ fn check_describes_every_schedule_and_goal() {
         if before != after {
             continue;
         }
-        let [nap, read, stretch, walk, water] = &before[..] else {
+        let [nap, read, stretch, walk, water, checkin] = &before[..] else {
             unreachable!()
         };
         assert_eq!(
@@ -248,6 +249,7 @@ read     at 08:00, 20:00 every day; goal 1 time, 3 days a week; next {read}
 stretch  cron `30 12 * * 1-5`: at 12:30, Monday-Friday; goal 1 time; next {stretch}
 walk     at 17:30 on weekdays; goal 20 min, 1 day a week; next {walk}
 water    every 1h from 09:00 to 21:00 every day; goal 8 glasses; next {water}
+checkin: at 08:30 every day; next {checkin}
 ok: 5 habits
 ",
                 path = path.display()
@@ -360,7 +362,7 @@ fn log_prints_the_history_as_text_and_csv() {
     assert_eq!(success(&home.habitd(None, &["log"])), "no history yet\n");
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
-        "id,at,date,habit,kind,amount,until,target,source\n"
+        "id,at,date,habit,kind,amount,until,target,source,data\n"
     );
 
     fixed_history(&home);
@@ -380,15 +382,15 @@ fn log_prints_the_history_as_text_and_csv() {
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source
-1,2026-03-28T09:00:00+01:00,2026-03-28,water,reminded,,,,daemon
-2,2026-03-28T09:05:12+01:00,2026-03-28,water,done,2,,,notification
-3,2026-03-28T09:30:00+01:00,2026-03-28,water,undone,2,,2,cli
-4,2026-03-28T10:00:00+01:00,2026-03-28,water,snoozed,,2026-03-28T10:20:00+01:00,,cli
-5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus
-6,2026-03-28T22:00:00+01:00,2026-03-28,,paused,,2026-03-29T08:00:00+02:00,,cli
-7,2026-03-29T07:00:00+02:00,2026-03-29,,resumed,,,,cli
-8,2026-03-29T12:00:00+02:00,2026-03-29,water,missed,3,,,daemon
+id,at,date,habit,kind,amount,until,target,source,data
+1,2026-03-28T09:00:00+01:00,2026-03-28,water,reminded,,,,daemon,
+2,2026-03-28T09:05:12+01:00,2026-03-28,water,done,2,,,notification,
+3,2026-03-28T09:30:00+01:00,2026-03-28,water,undone,2,,2,cli,
+4,2026-03-28T10:00:00+01:00,2026-03-28,water,snoozed,,2026-03-28T10:20:00+01:00,,cli,
+5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,
+6,2026-03-28T22:00:00+01:00,2026-03-28,,paused,,2026-03-29T08:00:00+02:00,,cli,
+7,2026-03-29T07:00:00+02:00,2026-03-29,,resumed,,,,cli,
+8,2026-03-29T12:00:00+02:00,2026-03-29,water,missed,3,,,daemon,
 "
     );
     // `--since` goes by the day an event counts for.
@@ -403,8 +405,8 @@ id,at,date,habit,kind,amount,until,target,source
     assert_eq!(
         success(&home.habitd(None, &["log", "walk", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source
-5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus
+id,at,date,habit,kind,amount,until,target,source,data
+5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,
 "
     );
 }
@@ -477,9 +479,9 @@ fn log_escapes_user_text_on_the_terminal_and_keeps_it_in_csv() {
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source
-1,2026-03-28T10:00:00+01:00,2026-03-28,\"tea, \"\"green\"\"\n\u{1b}[2J\",done,1,,,cli
-2,2026-03-28T11:00:00+01:00,2026-03-28,water,skipped,,,,cli
+id,at,date,habit,kind,amount,until,target,source,data
+1,2026-03-28T10:00:00+01:00,2026-03-28,\"tea, \"\"green\"\"\n\u{1b}[2J\",done,1,,,cli,
+2,2026-03-28T11:00:00+01:00,2026-03-28,water,skipped,,,,cli,
 "
     );
 }
@@ -560,7 +562,8 @@ fn expected_status(today: Date, colour: bool) -> String {
          nap      0/2  {}\n\
          stretch  {}  {}\n\
          walk     0/20 min  {}\n\
-         water    3/8 glasses  {}\n",
+         water    3/8 glasses  {}\n\
+         last night ({}): {}\n",
         paint("33", "not running (reminders are not being shown)"),
         paint("33", &format!("paused until {t} 08:00")),
         paint("2", &format!("next {t} 14:00")),
@@ -568,6 +571,14 @@ fn expected_status(today: Date, colour: bool) -> String {
         paint("2", &format!("next {t} 12:30")),
         paint("2", &format!("skipped today, next {t} 17:30")),
         paint("2", &format!("next {t} 12:00")),
+        today
+            .yesterday()
+            .expect("a yesterday")
+            .strftime("%a %Y-%m-%d"),
+        paint(
+            "33",
+            "not recorded yet (`habitd cramp --none` if there were no cramps, `habitd cramp --at TIME` for one)"
+        ),
     )
 }
 

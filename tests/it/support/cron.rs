@@ -51,6 +51,14 @@ pub fn utc_clock_in(secs: u64) -> (String, SystemTime) {
     (text, UNIX_EPOCH + Duration::from_secs(due))
 }
 
+/// A clock time (`HH:MM`) half a day from now in UTC: a daily reminder at
+/// it neither falls due during a test nor lies in the catch-up window behind
+/// it, whenever the test runs (a fixed "03:00" made tests fail from 03:00 to
+/// 03:15 every day, its reminder caught up at start).
+pub fn clock_half_a_day_away() -> String {
+    utc_clock_in(12 * 3600).0[..5].to_string()
+}
+
 /// Sends signal `name` (`HUP`, `KILL`, …) to process `pid`.
 pub fn signal(pid: u32, name: &str) {
     let status = std::process::Command::new("kill")

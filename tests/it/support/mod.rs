@@ -37,7 +37,7 @@ pub mod process;
 mod user;
 
 pub use bus::DbusSession;
-pub use cron::{cron_due_in, signal, utc_clock_in};
+pub use cron::{clock_half_a_day_away, cron_due_in, signal, utc_clock_in};
 pub use daemon::{Daemon, TestHome};
 pub use lock::HistoryLock;
 pub use notifications::{
