@@ -120,6 +120,21 @@ impl NoSessionBus {
     }
 }
 
+/// Hands the heap pages that start-up used and freed back to the kernel.
+/// Parsing the command line (clap builds every subcommand's definition),
+/// reading the config and the history leave a megabyte of freed memory
+/// behind that malloc keeps, dirty, for a process that then sleeps for
+/// hours; trimming once, when ready, takes the idle daemon's private dirty
+/// memory from 1.4 to about 0.5 MiB (scripts/idle-wakeups.sh).
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the kernel; it has no
+    // effect on memory in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Runs the daemon until `shutdown` completes: owns the data directory's
 /// lock and the bus name, serves the control interface, shows reminders on
 /// `display` and records them in the history at `store_path`. A save of the config file,
@@ -472,6 +487,7 @@ impl Shell<'_> {
                 Effect::Ready => {
                     info!("habitd is ready; {}", self.status);
                     self.service.notify("READY=1");
+                    release_free_heap();
                 }
             }
         }
