@@ -8,6 +8,8 @@
 //!   `org.freedesktop.Notifications` protocol on that bus, recording every `Notify` call.
 //! - [`Daemon`] and [`TestHome`]: the real `habitd` binary, run with every XDG directory and `HOME`
 //!   inside a temporary directory, its output collected line by line.
+//! - [`ScreenSaver`]: a screen saver speaking the real `org.freedesktop.ScreenSaver` interface
+//!   on that bus, locked and unlocked by the test.
 //! - [`cron_due_in`]: a cron expression for a wall-clock second a little in the future.
 //! - [`user`]: running `habitd` where file modes and mounts bind, as `nobody` when the tests run
 //!   as root, or in a private mount namespace.
@@ -34,6 +36,7 @@ mod daemon;
 mod lock;
 mod notifications;
 pub mod process;
+mod screensaver;
 mod user;
 
 pub use bus::DbusSession;
@@ -43,4 +46,5 @@ pub use lock::HistoryLock;
 pub use notifications::{
     NotificationServer, REASON_CLOSED, REASON_DISMISSED, REASON_EXPIRED, Received,
 };
+pub use screensaver::ScreenSaver;
 pub use user::{NOBODY, is_root, sh_quote};
