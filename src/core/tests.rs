@@ -584,9 +584,11 @@ every = "7m"
 [habits.hourly]
 title = "Hourly"
 cron = "15 * * * *"
+when_away = "drop"
 [habits.daily]
 title = "Daily"
 at = ["08:00", "22:30"]
+when_away = "show"
 "#;
     let start = ts("2026-03-28T12:00:00Z");
     let end = ts("2026-03-30T12:00:00Z");
@@ -596,6 +598,8 @@ at = ["08:00", "22:30"]
         let mut now = start;
         let mut shown = 0i64;
         let mut missed = 0i64;
+        let mut away = false;
+        let mut stopped = false;
         loop {
             for event in records(&effects) {
                 match event.kind {
@@ -609,10 +613,17 @@ at = ["08:00", "22:30"]
                 effects = answered;
                 continue;
             }
+            if stopped {
+                break;
+            }
             let at = armed(&effects).unwrap_or(now);
-            // Mostly on time; sometimes a suspend, a clock jump or another
-            // input first.
+            // Mostly on time; sometimes a suspend, a clock jump, the user
+            // going away or coming back, or another input first.
             let input = match rng.below(10) {
+                2 | 3 => {
+                    away = !away;
+                    Input::Presence { away }
+                }
                 0 => {
                     now = at
                         .checked_add(SignedDuration::from_mins(rng.below(300) as i64))
@@ -634,7 +645,10 @@ at = ["08:00", "22:30"]
                 }
             };
             if now > end {
-                break;
+                // What is held is recorded then.
+                stopped = true;
+                effects = core.step(Input::Stop, now);
+                continue;
             }
             effects = core.step(input, now);
         }
