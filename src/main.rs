@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use habitd::cli::{self, Cli};
-use habitd::config::{ConfigErrors, LoadError};
+use habitd::config::LoadError;
 use habitd::quote::escape;
 
 fn main() -> ExitCode {
+    cli::complete::answer_if_asked();
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     match cli::dispatch(cli) {
@@ -23,20 +24,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Writes `error` for the user. Config errors go out bare, one per line,
-/// so editors and terminals can jump to each file:line:column. Control
-/// characters (from keys, paths or arguments) are escaped, so each error
-/// stays one line and none can move the cursor.
+/// Writes `error` for the user: config errors as
+/// [`cli::write_config_errors`] does, anything else on one line with its
+/// causes. Control characters (from keys, paths or arguments) are escaped,
+/// so none can move the cursor.
 fn report(out: &mut impl Write, error: &anyhow::Error) -> std::io::Result<()> {
     if let Some(LoadError::Invalid(errors)) = error.downcast_ref::<LoadError>() {
-        let (shown, more) = errors.shown();
-        for each in shown {
-            writeln!(out, "{}", escape(&each.to_string()))?;
-        }
-        if let Some(line) = ConfigErrors::more_line(more) {
-            writeln!(out, "{line}")?;
-        }
-        writeln!(out, "habitd: {} error(s) in the config", errors.0.len())
+        cli::write_config_errors(out, errors)
     } else {
         writeln!(out, "habitd: {}", escape(&chain(error)))
     }

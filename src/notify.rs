@@ -68,11 +68,14 @@ fn base(habit: &Habit, summary: &str, body: &str) -> Notification {
     n
 }
 
-fn with_buttons(n: &mut Notification, habit: &Habit) {
+/// The buttons of a habit's reminder.
+fn habit_buttons(habit: &Habit) -> Vec<(Action, String)> {
     let snooze = format!("Snooze {}", crate::timespec::HumanDuration(habit.snooze));
-    n.action(Action::Done.key(), "Done")
-        .action(Action::Snooze.key(), &snooze)
-        .action(Action::Skip.key(), "Skip today");
+    vec![
+        (Action::Done, "Done".to_string()),
+        (Action::Snooze, snooze),
+        (Action::Skip, "Skip today".to_string()),
+    ]
 }
 
 /// A night as the check-in names it: `Thu 2026-11-26`.
@@ -117,44 +120,83 @@ fn counted_days(n: u32) -> String {
     counted(n.into(), "day", "days")
 }
 
-/// The notification for `habit` (or a built-in reminder): a reminder (with
-/// the body and today's progress for count goals) and the Done / Snooze /
-/// Skip today buttons, or — once a unit is logged from it — the progress
-/// (`💧 3/8 glasses today`), with the buttons again until the goal is met;
-/// the check-in's question with No and Yes, and the note that follows Yes;
-/// the weekly look back with Report.
-pub fn notification(habit: &Habit, content: &Content) -> Notification {
+/// What a notification says, before any markup: the same words on the
+/// desktop and on a terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    /// The first line.
+    pub summary: String,
+    /// The rest, perhaps several lines, perhaps empty.
+    pub body: String,
+    /// The buttons, in order, with their labels.
+    pub buttons: Vec<(Action, String)>,
+    /// The command that answers it, for a terminal, where there are no
+    /// buttons.
+    pub answer: Option<String>,
+    /// A note, not a question: it may go when the server likes, whatever
+    /// the habit's timeout.
+    pub note: bool,
+}
+
+impl Text {
+    fn new(summary: impl Into<String>, body: impl Into<String>) -> Text {
+        Text {
+            summary: summary.into(),
+            body: body.into(),
+            buttons: Vec::new(),
+            answer: None,
+            note: false,
+        }
+    }
+
+    /// With a habit's Done / Snooze / Skip today, answered by `habitd done`.
+    fn answered_as_habit(mut self, habit: &Habit) -> Text {
+        self.buttons = habit_buttons(habit);
+        self.answer = Some(format!("habitd done {}", habit.id));
+        self
+    }
+}
+
+/// What `habit`'s (or a built-in reminder's) notification says: a reminder
+/// (with the body and today's progress for count goals) answered with Done
+/// / Snooze / Skip today, or — once a unit is logged from it — the progress
+/// (`💧 3/8 glasses today`), answered again until the goal is met; the
+/// check-in's question with No and Yes, and the note that follows Yes; the
+/// weekly look back with Report.
+pub fn text(habit: &Habit, content: &Content) -> Text {
     match content {
         Content::CheckIn { night } => {
             let mut body = format!("The night of {}.", night_name(*night));
             if let Some(more) = &habit.body {
                 body = format!("{body}\n{more}");
             }
-            let mut n = base(habit, &habit.title, &body);
-            n.action(Action::No.key(), "No")
-                .action(Action::Yes.key(), "Yes");
-            n
+            Text {
+                buttons: vec![
+                    (Action::No, "No".to_string()),
+                    (Action::Yes, "Yes".to_string()),
+                ],
+                answer: Some("habitd cramp --none, or habitd cramp".to_string()),
+                ..Text::new(&habit.title, body)
+            }
         }
-        Content::Episode { night } => {
-            let summary = format!("Cramps noted for the night of {}", night_name(*night));
-            let body = format!(
-                "Details unknown. To give them: {}",
-                command::episode_details_hint(*night)
-            );
-            let mut n = base(habit, &summary, &body);
-            // A note, not a question: it may go when the server likes.
-            n.timeout(Timeout::Default);
-            n
-        }
-        Content::Review(Ok(week)) => {
-            let mut n = base(habit, &habit.title, &week_lines(week));
-            n.action(Action::Report.key(), "Report");
-            n
-        }
-        Content::Review(Err(why)) => base(
-            habit,
+        Content::Episode { night } => Text {
+            note: true,
+            ..Text::new(
+                format!("Cramps noted for the night of {}", night_name(*night)),
+                format!(
+                    "Details unknown. To give them: {}",
+                    command::episode_details_hint(*night)
+                ),
+            )
+        },
+        Content::Review(Ok(week)) => Text {
+            buttons: vec![(Action::Report, "Report".to_string())],
+            answer: Some("habitd report".to_string()),
+            ..Text::new(&habit.title, week_lines(week))
+        },
+        Content::Review(Err(why)) => Text::new(
             &habit.title,
-            &format!("The history cannot be read, so the week is unknown: {why}"),
+            format!("The history cannot be read, so the week is unknown: {why}"),
         ),
         Content::Reminder(progress) => {
             let progress = progress.as_ref().map(|p| format!("{p} today"));
@@ -164,24 +206,50 @@ pub fn notification(habit: &Habit, content: &Content) -> Notification {
                 (None, Some(progress)) => progress,
                 (None, None) => String::new(),
             };
-            let mut n = base(habit, &habit.title, &body);
-            with_buttons(&mut n, habit);
-            n
+            Text::new(&habit.title, body).answered_as_habit(habit)
         }
         Content::Progress(progress) => {
             let summary = match &habit.emoji {
                 Some(emoji) => format!("{emoji} {progress} today"),
                 None => format!("{}: {progress} today", habit.title),
             };
-            let met = progress.met();
-            let body = if met { "Goal met for today." } else { "" };
-            let mut n = base(habit, &summary, body);
-            if !met {
-                with_buttons(&mut n, habit);
+            if progress.met() {
+                Text::new(summary, "Goal met for today.")
+            } else {
+                Text::new(summary, "").answered_as_habit(habit)
             }
-            n
         }
     }
+}
+
+/// The notification for `habit` (see [`text`]), with its buttons.
+pub fn notification(habit: &Habit, content: &Content) -> Notification {
+    let text = text(habit, content);
+    let mut n = base(habit, &text.summary, &text.body);
+    for (action, label) in &text.buttons {
+        n.action(action.key(), label);
+    }
+    if text.note {
+        n.timeout(Timeout::Default);
+    }
+    n
+}
+
+/// The notification as one line for a terminal (`habitd run --terminal`):
+/// `clock`, the summary, the body's lines, and the command that answers it.
+/// Control characters from the config are escaped, so the line stays one
+/// line and cannot move the cursor.
+pub fn terminal_line(habit: &Habit, content: &Content, clock: &str) -> String {
+    let text = text(habit, content);
+    let mut line = format!("{clock} {}", text.summary);
+    for part in text.body.lines().filter(|l| !l.trim().is_empty()) {
+        line.push_str(" — ");
+        line.push_str(part.trim());
+    }
+    if let Some(answer) = &text.answer {
+        line.push_str(&format!("  ({answer})"));
+    }
+    crate::quote::escape(&line).into_owned()
 }
 
 const SERVER: &str = "org.freedesktop.Notifications";
@@ -301,5 +369,60 @@ mod tests {
             "a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;"
         );
         assert_eq!(escape_markup("plain"), "plain");
+    }
+
+    fn config() -> crate::config::Config {
+        let text = r#"
+[settings]
+timezone = "UTC"
+
+[habits.water]
+title = "Drink a glass"
+emoji = "💧"
+body = "Line one.\n\nLine\u001b[2J two."
+at = "12:00"
+goal = { count = 8, unit = "glasses" }
+"#;
+        crate::config::parse_str(text, crate::config::Origin::Builtin).unwrap()
+    }
+
+    fn progress(done: i64) -> crate::status::Progress {
+        crate::status::Progress {
+            done,
+            goal: 8,
+            unit: "glasses".to_string(),
+        }
+    }
+
+    #[test]
+    fn a_terminal_line_is_one_line_with_its_time_and_its_answer() {
+        let config = config();
+        let water = config.habit("water").unwrap();
+        let line = terminal_line(water, &Content::Reminder(Some(progress(3))), "15:00");
+        assert_eq!(
+            line,
+            "15:00 Drink a glass — Line one. — Line\\u{1b}[2J two. — 3/8 glasses today  (habitd done water)"
+        );
+        let met = terminal_line(water, &Content::Progress(progress(8)), "15:01");
+        assert_eq!(met, "15:01 💧 8/8 glasses today — Goal met for today.");
+        let night = jiff::civil::date(2026, 11, 26);
+        let checkin = terminal_line(water, &Content::CheckIn { night }, "08:00");
+        assert!(
+            checkin.starts_with("08:00 Drink a glass — The night of Thu 2026-11-26. — Line one.")
+                && checkin.ends_with("  (habitd cramp --none, or habitd cramp)"),
+            "{checkin}"
+        );
+    }
+
+    #[test]
+    fn the_desktop_and_the_terminal_say_the_same_words() {
+        let config = config();
+        let water = config.habit("water").unwrap();
+        let content = Content::Reminder(Some(progress(3)));
+        let n = notification(water, &content);
+        let text = text(water, &content);
+        assert_eq!(n.summary, text.summary);
+        assert_eq!(n.body, escape_markup(&text.body));
+        assert_eq!(n.actions.len(), 6, "three buttons, key and label each");
     }
 }

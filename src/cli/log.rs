@@ -22,6 +22,7 @@ use crate::timespec::{push_date, push_rfc3339, rfc3339};
 pub struct LogArgs {
     /// Only this habit's events (also of a habit no longer in the config),
     /// or with `cramp` the cramp diary's.
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     pub habit: Option<String>,
     /// Only events counting for this day or later (YYYY-MM-DD, today, yesterday).
     #[arg(long, value_name = "DATE")]

@@ -3,8 +3,11 @@
 //! codes.
 
 mod check;
+pub mod complete;
+mod edit;
 mod exchange;
 mod heatmap;
+mod init;
 mod log;
 mod next;
 mod out;
@@ -13,6 +16,7 @@ mod report;
 mod report_html;
 mod report_text;
 mod run;
+mod service;
 mod status;
 mod streaks;
 pub mod style;
@@ -54,9 +58,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon: show each habit's reminders on schedule.
-    Run,
+    Run(run::RunArgs),
     /// Validate the config and print each habit's schedule in words.
     Check,
+    /// Write the commented example config to ~/.config/habitd/config.toml.
+    Init(init::InitArgs),
+    /// Edit the config in $VISUAL or $EDITOR; it is checked before it is saved.
+    Edit,
+    /// Print the completion script for a shell: `source <(habitd completions bash)`.
+    Completions(complete::CompletionsArgs),
+    /// Print the man page (roff): `habitd man | man -l -`.
+    Man(complete::ManArgs),
+    /// Install or remove the systemd user service: `habitd service install`.
+    Service(service::ServiceArgs),
     /// Show the next reminders, as the daemon would show them.
     Next(next::NextArgs),
     /// Record a completion: `habitd done water 2`, `habitd done walk 25m`.
@@ -134,8 +148,13 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let config = cli.config.as_deref();
     let paint = style::Paint::new(cli.color);
     let outcome = match cli.command {
-        Command::Run => run::run(cli.config),
+        Command::Run(args) => run::run(cli.config, &args),
         Command::Check => check::check(config),
+        Command::Init(args) => init::init(config, &args),
+        Command::Edit => edit::edit(config),
+        Command::Completions(args) => complete::completions(&args),
+        Command::Man(args) => complete::man(&args),
+        Command::Service(args) => service::service(&args),
         Command::Next(args) => next::next(config, &args),
         Command::Done(args) => record::send(config, args.request()),
         Command::Undo(args) => record::send(config, args.request()),
@@ -155,6 +174,23 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Err(error) if error.is::<out::StdoutClosed>() => Ok(Exit::Success),
         outcome => outcome,
     }
+}
+
+/// Writes config errors bare, one per line, so editors and terminals can
+/// jump to each file:line:column, then how many there are. Control
+/// characters (from keys or paths) are escaped, so each stays one line.
+pub fn write_config_errors(
+    out: &mut impl std::io::Write,
+    errors: &config::ConfigErrors,
+) -> std::io::Result<()> {
+    let (shown, more) = errors.shown();
+    for each in shown {
+        writeln!(out, "{}", crate::quote::escape(&each.to_string()))?;
+    }
+    if let Some(line) = config::ConfigErrors::more_line(more) {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out, "habitd: {} error(s) in the config", errors.0.len())
 }
 
 /// Loads the config the user asked for, or the default one.

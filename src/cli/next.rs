@@ -18,6 +18,7 @@ use crate::timespec::rfc3339;
 pub struct NextArgs {
     /// Only these habits (by id; `checkin` and `review` name the built-in
     /// reminders).
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     pub habits: Vec<String>,
     /// Start after this instant instead of now: RFC 3339
     /// (2026-03-08T01:00:00-05:00), a local date-time in the config's zone

@@ -17,6 +17,7 @@ use crate::history::{self, ApplyError};
 /// Arguments of `habitd done`.
 #[derive(Debug, Args)]
 pub struct DoneArgs {
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     /// The habit's id.
     pub habit: String,
     /// How much: a count for count goals (default 1), a duration or minutes
@@ -44,6 +45,7 @@ pub struct UndoArgs {
     /// Only take back a completion of this habit (also one no longer in the
     /// config), or with `cramp` the latest cramp diary entry. Without it,
     /// whatever was recorded last of the two.
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     pub habit: Option<String>,
 }
 
@@ -58,6 +60,7 @@ impl UndoArgs {
 /// Arguments of `habitd snooze`.
 #[derive(Debug, Args)]
 pub struct SnoozeArgs {
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids_or_all))]
     /// The habit's id, or `all`.
     pub habit: String,
     /// How long, e.g. `20m` (default: the habit's `snooze`, normally 10m).
@@ -76,6 +79,7 @@ impl SnoozeArgs {
 /// Arguments of `habitd skip`.
 #[derive(Debug, Args)]
 pub struct SkipArgs {
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     /// The habit's id.
     pub habit: String,
     /// The day, from a year back to a year ahead: YYYY-MM-DD, today

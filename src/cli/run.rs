@@ -4,11 +4,28 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use clap::Args;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::Exit;
+use crate::daemon::Display;
 
-pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
+/// Arguments of `habitd run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Show reminders on this terminal (one line each, with the time and a
+    /// bell) instead of as desktop notifications: for SSH, containers,
+    /// tmux. Answer them with `habitd done` and the other commands.
+    #[arg(long)]
+    pub terminal: bool,
+}
+
+pub(super) fn run(explicit: Option<PathBuf>, args: &RunArgs) -> anyhow::Result<Exit> {
+    let display = if args.terminal {
+        Display::Terminal
+    } else {
+        Display::Desktop
+    };
     crate::daemon::one_malloc_arena();
     let config = super::load_config(explicit.as_deref())?;
     // The daemon opens the history itself and keeps reminding (and retrying)
@@ -29,7 +46,7 @@ pub(super) fn run(explicit: Option<PathBuf>) -> anyhow::Result<Exit> {
                 _ = interrupt.recv() => {}
             }
         };
-        crate::daemon::run(config, explicit, store_path, shutdown).await
+        crate::daemon::run(config, explicit, store_path, display, shutdown).await
     })?;
     Ok(Exit::Success)
 }

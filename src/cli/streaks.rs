@@ -19,6 +19,7 @@ use crate::streak::{self, StreakUnit, Target};
 #[derive(Debug, Args)]
 pub struct StreaksArgs {
     /// Only this habit.
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::complete::habit_ids))]
     pub habit: Option<String>,
     /// How many weeks the heatmap shows (at least 1).
     #[arg(long, default_value_t = 12, value_name = "N")]

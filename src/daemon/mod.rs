@@ -18,7 +18,9 @@
 //! undelivered), a locked, failing or deleted history (see [`recorder`]), a
 //! config saved broken, emptied or moved away (the last good one is kept).
 //! Losing the session bus ends it with an error, for the service manager to
-//! restart it. A second daemon for the same history or the same bus refuses
+//! restart it. With [`Display::Terminal`] reminders are lines on stdout
+//! instead (see [`terminal`]), and the bus, when there is one, only carries
+//! the control interface. A second daemon for the same history or the same bus refuses
 //! to start (see [`instance`]).
 
 pub mod instance;
@@ -26,6 +28,7 @@ pub mod presence;
 pub mod recorder;
 pub mod report;
 pub mod sd_notify;
+pub mod terminal;
 pub mod timer;
 pub mod watch;
 
@@ -48,6 +51,7 @@ use crate::store::Store;
 use instance::Instance;
 use recorder::{Job, Recorder};
 use sd_notify::ServiceManager;
+use terminal::Terminal;
 use timer::{Wake, WallTimer};
 use watch::FileWatch;
 
@@ -79,9 +83,62 @@ pub fn one_malloc_arena() {
     }
 }
 
+/// Where reminders are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Display {
+    /// Desktop notifications on the session bus, which must be there.
+    Desktop,
+    /// Lines on stdout; the session bus, if there is one, carries the
+    /// control interface.
+    Terminal,
+}
+
+/// There is no session bus to connect to: said once, with what to do.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no desktop session bus to show notifications on ({why}); run habitd inside your desktop session, as the user service (systemctl --user start habitd), or as `habitd run --terminal` to show reminders on this terminal"
+)]
+pub struct NoSessionBus {
+    why: String,
+}
+
+impl NoSessionBus {
+    fn new(error: &zbus::Error) -> NoSessionBus {
+        let why = match std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
+            // Where zbus, like libdbus, looks then.
+            None => {
+                let runtime = crate::dirs::runtime_dir().unwrap_or_else(|| {
+                    PathBuf::from(format!("/run/user/{}", rustix::process::getuid().as_raw()))
+                });
+                format!(
+                    "DBUS_SESSION_BUS_ADDRESS is not set, and no bus listens at {}",
+                    runtime.join("bus").display()
+                )
+            }
+            Some(_) => error.to_string(),
+        };
+        NoSessionBus { why }
+    }
+}
+
+/// Hands the heap pages that start-up used and freed back to the kernel.
+/// Parsing the command line (clap builds every subcommand's definition),
+/// reading the config and the history leave a megabyte of freed memory
+/// behind that malloc keeps, dirty, for a process that then sleeps for
+/// hours; trimming once, when ready, takes the idle daemon's private dirty
+/// memory from 1.4 to about 0.5 MiB (scripts/idle-wakeups.sh).
+fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the kernel; it has no
+    // effect on memory in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Runs the daemon until `shutdown` completes: owns the data directory's
-/// lock and the bus name, serves the control interface, shows reminders and
-/// records them in the history at `store_path`. A save of the config file,
+/// lock and the bus name, serves the control interface, shows reminders on
+/// `display` and records them in the history at `store_path`. A save of the config file,
 /// SIGHUP or a change of the system time zone reads the config again
 /// (`explicit_config`, or the default location). Tells systemd how it is
 /// doing when started by it.
@@ -89,11 +146,20 @@ pub async fn run(
     config: config::Config,
     explicit_config: Option<PathBuf>,
     store_path: PathBuf,
+    display: Display,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let _instance = Instance::claim(&store_path)?;
     let service = ServiceManager::from_env();
-    let result = serve(config, explicit_config, store_path, &service, shutdown).await;
+    let result = serve(
+        config,
+        explicit_config,
+        store_path,
+        display,
+        &service,
+        shutdown,
+    )
+    .await;
     service.notify("STOPPING=1");
     result
 }
@@ -105,11 +171,7 @@ async fn connect(requests: mpsc::Sender<Envelope>) -> anyhow::Result<zbus::Conne
         .serve_at(control::OBJECT_PATH, Control::new(requests))
         .build()
         .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot connect to the session bus ({e}); run habitd inside the desktop session, or as the user service (systemctl --user start habitd)"
-            )
-        })?;
+        .map_err(|e| NoSessionBus::new(&e))?;
     let flags = zbus::fdo::RequestNameFlags::DO_NOT_QUEUE;
     let owned = match bus.request_name_with_flags(control::BUS_NAME, flags).await {
         Ok(reply) => matches!(
@@ -137,33 +199,45 @@ async fn serve(
     config: config::Config,
     explicit_config: Option<PathBuf>,
     store_path: PathBuf,
+    display: Display,
     service: &ServiceManager,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let mut timer = WallTimer::new().context("cannot create the wall-clock timer")?;
     let mut signals = Signals::new()?;
     let (requests, mut incoming) = mpsc::channel::<Envelope>(16);
-    let bus = connect(requests).await?;
     let (inputs, mut answered) = mpsc::unbounded_channel();
-    let (bus_lost, mut lost) = oneshot::channel::<()>();
-    let server_events = notify::subscribe(&bus)
-        .await
-        .context("cannot subscribe to the notification server's signals")?;
-    let forward_to = inputs.clone();
-    tokio::spawn(async move {
-        notify::forward(server_events, |event| {
-            // The loop only goes away at shutdown, when events no longer matter.
-            let _ = forward_to.send(match event {
-                ServerEvent::Pressed { id, action } => Input::Pressed { id, action },
-                ServerEvent::Closed { id } => Input::Closed { id },
-            });
-        })
-        .await;
-        let _ = bus_lost.send(());
-    });
+    let (screen, bus, mut lost) = match display {
+        Display::Desktop => {
+            let bus = connect(requests).await?;
+            let lost = forward_server_events(&bus, inputs.clone()).await?;
+            (Screen::Desktop(bus.clone()), Some(bus), Some(lost))
+        }
+        Display::Terminal => {
+            let bus = match connect(requests).await {
+                Ok(bus) => {
+                    info!(
+                        "showing reminders on this terminal; `habitd done HABIT` and the other commands reach this habitd over the session bus"
+                    );
+                    Some(bus)
+                }
+                Err(e) if e.is::<NoSessionBus>() => {
+                    info!(
+                        "showing reminders on this terminal; no session bus, so `habitd done HABIT` and the other commands write the history, which this habitd watches"
+                    );
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            // Without notifications the bus only carries requests, and
+            // commands fall back to the history when it goes: losing it
+            // ends nothing.
+            (Screen::Terminal(Terminal::stdout()), bus, None)
+        }
+    };
     let forward_to = inputs.clone();
     tokio::spawn(presence::follow(bus.clone(), move |away| {
-        // As above: only gone at shutdown.
+        // The loop only goes away at shutdown, when this no longer matters.
         let _ = forward_to.send(Input::Presence { away });
     }));
     let recorder = Recorder::start(store_path.clone(), inputs.clone())
@@ -181,6 +255,7 @@ async fn serve(
     );
     let mut core = Core::new(config);
     let mut shell = Shell {
+        screen,
         bus,
         recorder,
         service,
@@ -240,7 +315,7 @@ async fn serve(
             }
             // Finished sends are reaped as they end; each already answered.
             Some(_) = shell.sends.join_next(), if !shell.sends.is_empty() => continue,
-            _ = &mut lost => break Err(anyhow::anyhow!(
+            () = lost_bus(&mut lost) => break Err(anyhow::anyhow!(
                 "lost the connection to the session bus; exiting so the service manager can restart habitd"
             )),
             () = &mut shutdown => break Ok(()),
@@ -290,9 +365,56 @@ impl Signals {
     }
 }
 
+/// Subscribes to the notification server's signals on `bus` and forwards
+/// them to the loop as inputs; the receiver hears when the bus is lost.
+async fn forward_server_events(
+    bus: &zbus::Connection,
+    inputs: mpsc::UnboundedSender<Input>,
+) -> anyhow::Result<oneshot::Receiver<()>> {
+    let (bus_lost, lost) = oneshot::channel::<()>();
+    let server_events = notify::subscribe(bus)
+        .await
+        .context("cannot subscribe to the notification server's signals")?;
+    tokio::spawn(async move {
+        notify::forward(server_events, |event| {
+            // The loop only goes away at shutdown, when events no longer matter.
+            let _ = inputs.send(match event {
+                ServerEvent::Pressed { id, action } => Input::Pressed { id, action },
+                ServerEvent::Closed { id } => Input::Closed { id },
+            });
+        })
+        .await;
+        let _ = bus_lost.send(());
+    });
+    Ok(lost)
+}
+
+/// Completes when the session bus notifications go over is lost; never on
+/// a terminal.
+async fn lost_bus(lost: &mut Option<oneshot::Receiver<()>>) {
+    match lost {
+        Some(lost) => {
+            // A dropped sender means the forwarding task ended too.
+            let _ = lost.await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Where the shell shows reminders.
+enum Screen {
+    /// On the notification server, over this connection.
+    Desktop(zbus::Connection),
+    /// As lines on stdout.
+    Terminal(Terminal),
+}
+
 /// The I/O ends the core's effects are carried out on.
 struct Shell<'s> {
-    bus: zbus::Connection,
+    screen: Screen,
+    /// The session bus, for the `Changed` signal; none on a terminal
+    /// without one.
+    bus: Option<zbus::Connection>,
     recorder: Recorder,
     service: &'s ServiceManager,
     explicit_config: Option<PathBuf>,
@@ -320,7 +442,11 @@ impl Shell<'_> {
                 Effect::Arm(at) => timer.arm(at).context("cannot arm the wall-clock timer")?,
                 Effect::Show(show) => self.show(show, core),
                 Effect::Close(id) => {
-                    let bus = self.bus.clone();
+                    // A line on a terminal stays where it is.
+                    let Screen::Desktop(bus) = &self.screen else {
+                        continue;
+                    };
+                    let bus = bus.clone();
                     self.sends.spawn(async move {
                         if let Err(e) = notify::close(&bus, id).await {
                             debug!("cannot close notification {id}: {e}");
@@ -367,11 +493,12 @@ impl Shell<'_> {
                 Effect::Ready => {
                     info!("habitd is ready; {}", self.status);
                     self.service.notify("READY=1");
+                    release_free_heap();
                 }
             }
         }
-        if changed {
-            let bus = self.bus.clone();
+        if let (true, Some(bus)) = (changed, &self.bus) {
+            let bus = bus.clone();
             // Sent from a task: a bus slow to take it must not hold the loop.
             self.sends.spawn(async move {
                 if let Err(e) = control::emit_changed(&bus).await {
@@ -382,24 +509,48 @@ impl Shell<'_> {
         Ok(())
     }
 
-    /// Sends a notification without blocking the loop; its fate comes back
-    /// as [`Input::Delivered`], within [`NOTIFY_TIMEOUT`].
+    /// Shows a reminder without blocking the loop; its fate comes back as
+    /// [`Input::Delivered`], within [`NOTIFY_TIMEOUT`].
     fn show(&mut self, show: Show, core: &Core) {
         let Some(habit) = core.config().reminder(&show.habit) else {
             return;
         };
-        let notification = notify::notification(habit, &show.content);
-        let bus = self.bus.clone();
+        let (delivery, late): (futures_lite::future::Boxed<Result<u32, String>>, _) =
+            match &mut self.screen {
+                Screen::Desktop(bus) => {
+                    let notification = notify::notification(habit, &show.content);
+                    let bus = bus.clone();
+                    let sent = async move {
+                        notify::show(&bus, &notification, show.replaces)
+                            .await
+                            .map_err(|e| e.to_string())
+                    };
+                    (Box::pin(sent), "the notification server did not answer")
+                }
+                Screen::Terminal(terminal) => {
+                    let clock = Timestamp::now()
+                        .to_zoned_datetime(core.config().timezone.clone())
+                        .strftime("%H:%M")
+                        .to_string();
+                    let line = notify::terminal_line(habit, &show.content, &clock);
+                    let (id, bell) = (terminal.next_id(), terminal.bell());
+                    let written = async move {
+                        match tokio::task::spawn_blocking(move || terminal::write(&line, bell))
+                            .await
+                        {
+                            Ok(Ok(())) => Ok(id),
+                            Ok(Err(e)) => Err(format!("cannot write to the terminal: {e}")),
+                            Err(e) => Err(format!("cannot write to the terminal: {e}")),
+                        }
+                    };
+                    (Box::pin(written), "the terminal did not take the line")
+                }
+            };
         let inputs = self.inputs.clone();
         self.sends.spawn(async move {
-            let sent = notify::show(&bus, &notification, show.replaces);
-            let outcome = match tokio::time::timeout(NOTIFY_TIMEOUT, sent).await {
-                Ok(Ok(id)) => Ok(id),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(_) => Err(format!(
-                    "the notification server did not answer within {}s",
-                    NOTIFY_TIMEOUT.as_secs()
-                )),
+            let outcome = match tokio::time::timeout(NOTIFY_TIMEOUT, delivery).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(format!("{late} within {}s", NOTIFY_TIMEOUT.as_secs())),
             };
             let _ = inputs.send(Input::Delivered {
                 ticket: show.ticket,
@@ -448,13 +599,8 @@ fn watch_config(explicit: Option<&Path>) -> Option<FileWatch> {
 /// created in `~/.config` would wake the daemon; in `habitd/` only habitd's
 /// own files are. Private, as the XDG spec asks of directories it makes.
 fn make_config_dir(config: &Path) {
-    use std::os::unix::fs::DirBuilderExt;
     let Some(dir) = config.parent() else { return };
-    if let Err(e) = std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-    {
+    if let Err(e) = crate::atomic::make_dir(dir) {
         debug!("cannot create {}: {e}", dir.display());
     }
 }

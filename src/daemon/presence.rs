@@ -37,11 +37,15 @@ const LOGIND_MANAGER: &str = "org.freedesktop.login1.Manager";
 const LOGIND_SESSION: &str = "org.freedesktop.login1.Session";
 const PROPERTIES: &str = "org.freedesktop.DBus.Properties";
 
-/// Follows both sources, passing `sink` whether the user is away at start
-/// (when a source says) and at each change, until both connections close.
-pub async fn follow(session: zbus::Connection, sink: impl Fn(bool) + Sync) {
+/// Follows both sources (the screen saver only with a `session` bus),
+/// passing `sink` whether the user is away at start (when a source says)
+/// and at each change, until both connections close.
+pub async fn follow(session: Option<zbus::Connection>, sink: impl Fn(bool) + Sync) {
     let logind = Logind::connect().await;
-    let screen_saver = ScreenSaver::connect(&session).await;
+    let screen_saver = match &session {
+        Some(session) => ScreenSaver::connect(session).await,
+        None => Err("no session bus".to_string()),
+    };
     // Atomics and a mutex only because the task may move between threads:
     // the two followers below run in turn on one task.
     let (locked, idle, active) = (

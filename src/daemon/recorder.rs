@@ -15,7 +15,6 @@
 //! and written at the next start, so nothing queued is lost.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -365,11 +364,8 @@ mod spool {
             text.push_str(&line.to_string());
             text.push('\n');
         }
-        let temp = path.with_extension("spool.tmp");
-        let mut out = std::fs::File::create(&temp)?;
-        out.write_all(text.as_bytes())?;
-        out.sync_all()?;
-        std::fs::rename(&temp, &path)?;
+        // Private like the history it stands in for.
+        crate::atomic::write(&path, text.as_bytes(), 0o600)?;
         Ok(path)
     }
 

@@ -233,7 +233,17 @@ impl Daemon {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Daemon {
-        let mut command = home.command(Some(bus_address), args);
+        Daemon::start(Some(bus_address), home, args, env)
+    }
+
+    /// Like [`Daemon::spawn`], with no session bus at all: `DBUS_SESSION_BUS_ADDRESS` unset and
+    /// no bus socket in the home's `XDG_RUNTIME_DIR`.
+    pub fn spawn_without_bus(home: &TestHome, args: &[&str]) -> Daemon {
+        Daemon::start(None, home, args, &[])
+    }
+
+    fn start(bus: Option<&str>, home: &TestHome, args: &[&str], env: &[(&str, &str)]) -> Daemon {
+        let mut command = home.command(bus, args);
         command.envs(env.iter().copied());
         let mut child = command
             .stdin(Stdio::null())
