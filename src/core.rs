@@ -20,6 +20,13 @@
 //! not to show it, and `reminded` or `undelivered` once the notification
 //! server has answered (or failed to in time).
 //!
+//! While the user is away (the session locked or idle, [`Input::Presence`])
+//! a due reminder goes by its habit's `when_away`: `show` as ever, `drop`
+//! recorded `missed`, `hold` kept in memory — a later one of the same habit
+//! replaces it (the older recorded `missed`) — and on return shown once if
+//! the plan says it is still open ([`Plan::still_open`]), else recorded
+//! `missed`. The check-in and the weekly look back are held.
+//!
 //! Besides the habits' reminders it shows two of its own, planned by the
 //! same rules under reserved ids ([`CHECKIN`], [`REVIEW`]): the morning
 //! check-in, whose No and Yes record last night in the cramp diary through
@@ -36,7 +43,7 @@ use jiff::{SignedDuration, Timestamp};
 use log::{debug, info, warn};
 
 use crate::command::{self, Action, Command, Request};
-use crate::config::{CHECKIN, Config, Goal, LoadError, Origin, REVIEW};
+use crate::config::{CHECKIN, Config, Goal, LoadError, Origin, REVIEW, WhenAway};
 use crate::control::{Refusal, Reply};
 use crate::event::{Kind, NewEvent, Source};
 use crate::history::{Applied, ApplyError};
@@ -116,6 +123,12 @@ pub enum Input {
         ticket: Ticket,
         /// The week, or why the history could not say.
         outcome: Result<Week, String>,
+    },
+    /// The user went away (the session was locked, or went idle) or came
+    /// back.
+    Presence {
+        /// Whether the user is away now.
+        away: bool,
     },
     /// The config was read again for an [`Effect::ReadConfig`].
     ConfigRead {
@@ -294,6 +307,12 @@ pub struct Core {
     /// `Status` callers waiting for the first read of the history: a
     /// report before it would show nothing done today.
     status_waiting: Vec<u64>,
+    /// Whether the user is away.
+    away: bool,
+    /// Reminders held while the user is away: each habit's latest, by when
+    /// it was due. The cursor is past them; their record waits for the
+    /// return.
+    held: HashMap<String, Timestamp>,
 }
 
 impl Core {
@@ -315,6 +334,8 @@ impl Core {
             status: String::new(),
             ready: false,
             status_waiting: Vec::new(),
+            away: false,
+            held: HashMap::new(),
         }
     }
 
@@ -372,13 +393,19 @@ impl Core {
             Input::ConfigRead { reply_to, outcome } => {
                 self.on_config(reply_to, outcome, now, &mut out);
             }
-            // Their buttons would be dead once this process is gone: servers
-            // send presses to the connection that showed the notification.
-            Input::Stop => out.extend(
-                self.on_screen
-                    .drain()
-                    .map(|(_, shown)| Effect::Close(shown.id)),
-            ),
+            Input::Presence { away } => self.on_presence(away, now, &mut out),
+            Input::Stop => {
+                // Their buttons would be dead once this process is gone:
+                // servers send presses to the connection that showed the
+                // notification.
+                out.extend(
+                    self.on_screen
+                        .drain()
+                        .map(|(_, shown)| Effect::Close(shown.id)),
+                );
+                let held = std::mem::take(&mut self.held);
+                self.record_missed(held, "habitd is stopping", &mut out);
+            }
         }
         out
     }
@@ -426,6 +453,8 @@ impl Core {
             info!(
                 "the clock is behind reminders already handled (it was set back); reminders resume at their times from now"
             );
+            // They fall due again at their times, and are decided then.
+            self.held.retain(|_, due| *due <= now);
         }
         self.skip_answered_checkins(now, out);
         let decisions = Plan::new(&self.config, &self.state).due(now, on_time);
@@ -435,7 +464,7 @@ impl Core {
         for decision in decisions {
             match decision {
                 Decision::Show(occurrence) => {
-                    self.remind(&occurrence.habit, occurrence.at, now, out)
+                    self.fall_due(&occurrence.habit, occurrence.at, now, out)
                 }
                 Decision::Missed {
                     habit,
@@ -492,6 +521,87 @@ impl Core {
         if !self.ready {
             self.ready = true;
             out.push(Effect::Ready);
+        }
+    }
+
+    /// Shows the reminder of `habit` due at `due`, unless the user is away
+    /// and its habit says otherwise.
+    fn fall_due(&mut self, habit: &str, due: Timestamp, now: Timestamp, out: &mut Vec<Effect>) {
+        let when_away = self
+            .config
+            .reminder(habit)
+            .map_or(WhenAway::Show, |h| h.when_away);
+        if !self.away || when_away == WhenAway::Show {
+            return self.remind(habit, due, now, out);
+        }
+        self.state.reminded.note(habit, due);
+        let gone = match when_away {
+            WhenAway::Drop => Some(due),
+            _ => {
+                info!("holding the reminder of {habit} due {due} until the user is back");
+                self.held.insert(habit.to_string(), due)
+            }
+        };
+        let why = if when_away == WhenAway::Drop {
+            "the user is away (when_away = \"drop\")"
+        } else {
+            "the user is away, and a later one is held"
+        };
+        self.record_missed(gone.map(|due| (habit.to_string(), due)), why, out);
+    }
+
+    /// The user went away or came back. On return, what is due now is
+    /// decided first (and held, so a reminder due this instant replaces an
+    /// older one), then each held reminder is shown if still open.
+    fn on_presence(&mut self, away: bool, now: Timestamp, out: &mut Vec<Effect>) {
+        if away == self.away {
+            return;
+        }
+        if away {
+            info!("the user is away: holding reminders");
+            self.away = true;
+            return;
+        }
+        self.plan(now, None, out);
+        self.away = false;
+        let held = std::mem::take(&mut self.held);
+        info!(
+            "the user is back: {} held",
+            counted(held.len() as u64, "reminder", "reminders")
+        );
+        let plan = Plan::new(&self.config, &self.state);
+        let (open, closed): (Vec<_>, Vec<_>) = held.into_iter().partition(|(habit, due)| {
+            self.config
+                .reminder(habit)
+                .is_some_and(|h| plan.still_open(h, *due, now))
+        });
+        self.record_missed(closed, "its window closed while the user was away", out);
+        for (habit, due) in open {
+            self.remind(&habit, due, now, out);
+        }
+    }
+
+    /// Records `missed` for each reminder in `reminders` (habit, due), one
+    /// each.
+    fn record_missed(
+        &self,
+        reminders: impl IntoIterator<Item = (String, Timestamp)>,
+        why: &str,
+        out: &mut Vec<Effect>,
+    ) {
+        let missed: Vec<_> = reminders
+            .into_iter()
+            .map(|(habit, due)| {
+                info!("not showing the reminder of {habit} due {due}: {why}");
+                NewEvent {
+                    amount: Some(1),
+                    ..self.event(&habit, Kind::Missed, due)
+                }
+            })
+            .collect();
+        if !missed.is_empty() {
+            out.push(Effect::Record(missed));
+            out.push(Effect::Changed);
         }
     }
 
@@ -916,6 +1026,11 @@ impl Core {
                 self.state
                     .reminded
                     .retain(|habit| config.reminder(habit).is_some());
+                let (kept, gone) = std::mem::take(&mut self.held)
+                    .into_iter()
+                    .partition(|(habit, _)| config.reminder(habit).is_some());
+                self.held = kept;
+                self.record_missed(gone, "its habit was removed", out);
                 let message = format!(
                     "reloaded {} from {}",
                     counted(config.habits.len() as u64, "habit", "habits"),

@@ -14,10 +14,10 @@
 //! - Thin shell: [`daemon`] (the one loop that turns the world into the
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
 //!   file watches, the history thread, the instance lock, reminders on a
-//!   terminal), [`store`] (SQLite), [`loop_backup`] (Loop Habit Tracker's
-//!   backup files), [`notify`] (desktop notifications), [`control`]
-//!   (D-Bus), [`cli`] (subcommands and all rendering), [`atomic`] (files
-//!   replaced whole).
+//!   terminal, whether the user is away), [`store`] (SQLite),
+//!   [`loop_backup`] (Loop Habit Tracker's backup files), [`notify`]
+//!   (desktop notifications), [`control`] (D-Bus), [`cli`] (subcommands and
+//!   all rendering), [`atomic`] (files replaced whole).
 #![warn(missing_docs)]
 
 pub mod atomic;

@@ -553,6 +553,27 @@ impl<'a> Plan<'a> {
             })
     }
 
+    /// Whether `habit`'s reminder due at `due`, held while the user was
+    /// away, is still worth showing at `now`: until the habit's next
+    /// reminder would replace it, and no later than the end of its day; not
+    /// once that day is met, skipped or `now` paused. A pace reminder is
+    /// never shown late: its next one is planned from what is done by then,
+    /// so the pace replaces it.
+    pub fn still_open(&self, habit: &Habit, due: Timestamp, now: Timestamp) -> bool {
+        if matches!(habit.schedule, Schedule::Pace { .. }) || due > now {
+            return false;
+        }
+        let day = self.config.timezone.to_datetime(due).date();
+        let closes = start_of_next_day(self.config, day)
+            .into_iter()
+            .chain(self.next_for(habit, due, Assume::default()))
+            .min();
+        closes.is_some_and(|closes| now < closes)
+            && !self.state.is_skipped(&habit.id, day)
+            && !self.state.settled(habit, day)
+            && !self.state.paused_at(now)
+    }
+
     /// `habit`'s next reminder after `after`: the first that
     /// [`Plan::upcoming`] lists for it.
     pub fn next_of(&self, habit: &Habit, after: Timestamp) -> Option<Timestamp> {

@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{
     CHECKIN, Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, REVIEW, Urgency,
+    WhenAway,
 };
 use crate::calendar::{WEEKDAYS, abbreviation, parse_weekday};
 use crate::command::MAX_SNOOZE;
@@ -23,8 +24,22 @@ use crate::timespec::{
 const TOP_KEYS: &[&str] = &["settings", "habits", "checkin", "review"];
 const SETTINGS_KEYS: &[&str] = &["timezone", "catch_up"];
 const HABIT_KEYS: &[&str] = &[
-    "title", "body", "emoji", "urgency", "timeout", "at", "every", "between", "cron", "pace",
-    "min_gap", "days", "goal", "per_week", "snooze",
+    "title",
+    "body",
+    "emoji",
+    "urgency",
+    "timeout",
+    "at",
+    "every",
+    "between",
+    "cron",
+    "pace",
+    "min_gap",
+    "days",
+    "goal",
+    "per_week",
+    "snooze",
+    "when_away",
 ];
 const GOAL_KEYS: &[&str] = &["count", "unit", "minutes"];
 
@@ -579,6 +594,16 @@ fn check_habit(
             )),
         })
     });
+    let when_away = get(table, "when_away").map_or(Some(WhenAway::Hold), |v| {
+        report.parsed(v, &key("when_away"), |s| match s {
+            "hold" => Ok(WhenAway::Hold),
+            "drop" => Ok(WhenAway::Drop),
+            "show" => Ok(WhenAway::Show),
+            other => Err(format!(
+                "invalid when_away {other:?}: expected \"hold\", \"drop\" or \"show\", e.g. when_away = \"drop\""
+            )),
+        })
+    });
     let timeout = get(table, "timeout").map_or(Some(Expiry::ServerDefault), |v| {
         report.parsed(v, &key("timeout"), |s| {
             if s == "never" {
@@ -649,6 +674,7 @@ fn check_habit(
         goal: goal?,
         per_week,
         snooze: snooze?,
+        when_away: when_away?,
     })
 }
 
@@ -699,6 +725,8 @@ fn check_builtin(report: &mut Reporter<'_>, root: &Table<'_>, builtin: &Builtin)
         },
         per_week: None,
         snooze: DEFAULT_SNOOZE,
+        // A question still worth asking on return.
+        when_away: WhenAway::Hold,
     })
 }
 
@@ -1550,6 +1578,7 @@ at = ["08:00", 9]
 days = ["mon", "funday"]
 goal = { count = 0 }
 urgency = "loud"
+when_away = "later"
 timeout = "forever"
 per_week = 8
 
@@ -1569,6 +1598,7 @@ goal = { minutes = 20, count = 2 }
                 "habits.Water.days",
                 "habits.Water.goal.count",
                 "habits.Water.urgency",
+                "habits.Water.when_away",
                 "habits.Water.timeout",
                 "habits.Water.per_week",
                 "habits.x.title",
@@ -1596,6 +1626,10 @@ urgency = "critical"
 timeout = "never"
 per_week = 5
 snooze = "5m"
+when_away = "drop"
+[habits.water]
+title = "Water"
+at = "09:00"
 "#,
         );
         assert_eq!(c.timezone_name(), "America/New_York");
@@ -1607,6 +1641,8 @@ snooze = "5m"
         assert_eq!(walk.timeout, Expiry::Never);
         assert_eq!(walk.per_week, Some(5));
         assert_eq!(walk.snooze, SignedDuration::from_mins(5));
+        assert_eq!(walk.when_away, WhenAway::Drop);
+        assert_eq!(c.habit("water").unwrap().when_away, WhenAway::Hold);
     }
 
     #[test]

@@ -111,6 +111,20 @@ pub struct Habit {
     pub per_week: Option<u8>,
     /// How long a snooze postpones a reminder by default.
     pub snooze: SignedDuration,
+    /// What becomes of a reminder that falls due while the user is away.
+    pub when_away: WhenAway,
+}
+
+/// What becomes of a reminder that falls due while the session is locked
+/// or the user idle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenAway {
+    /// Kept, and shown on return if its window is still open (the default).
+    Hold,
+    /// Recorded as missed, not shown.
+    Drop,
+    /// Shown anyway.
+    Show,
 }
 
 /// Notification urgency, as in the freedesktop specification.

@@ -584,9 +584,11 @@ every = "7m"
 [habits.hourly]
 title = "Hourly"
 cron = "15 * * * *"
+when_away = "drop"
 [habits.daily]
 title = "Daily"
 at = ["08:00", "22:30"]
+when_away = "show"
 "#;
     let start = ts("2026-03-28T12:00:00Z");
     let end = ts("2026-03-30T12:00:00Z");
@@ -596,6 +598,8 @@ at = ["08:00", "22:30"]
         let mut now = start;
         let mut shown = 0i64;
         let mut missed = 0i64;
+        let mut away = false;
+        let mut stopped = false;
         loop {
             for event in records(&effects) {
                 match event.kind {
@@ -609,10 +613,17 @@ at = ["08:00", "22:30"]
                 effects = answered;
                 continue;
             }
+            if stopped {
+                break;
+            }
             let at = armed(&effects).unwrap_or(now);
-            // Mostly on time; sometimes a suspend, a clock jump or another
-            // input first.
+            // Mostly on time; sometimes a suspend, a clock jump, the user
+            // going away or coming back, or another input first.
             let input = match rng.below(10) {
+                2 | 3 => {
+                    away = !away;
+                    Input::Presence { away }
+                }
                 0 => {
                     now = at
                         .checked_add(SignedDuration::from_mins(rng.below(300) as i64))
@@ -634,7 +645,10 @@ at = ["08:00", "22:30"]
                 }
             };
             if now > end {
-                break;
+                // What is held is recorded then.
+                stopped = true;
+                effects = core.step(Input::Stop, now);
+                continue;
             }
             effects = core.step(input, now);
         }
@@ -1253,4 +1267,320 @@ at = "22:30"
         skips > 20 && misses > 20,
         "{skips} skipped, {misses} missed"
     );
+}
+
+const AWAY_CONFIG: &str = r#"
+[settings]
+timezone = "UTC"
+catch_up = "15m"
+[checkin]
+at = "08:30"
+[habits.water]
+title = "Water"
+every = "1h"
+between = "09:00-21:00"
+goal = { count = 8, unit = "glasses" }
+[habits.stretch]
+title = "Stretch"
+at = "12:30"
+[habits.posture]
+title = "Posture"
+at = "12:30"
+when_away = "drop"
+[habits.pills]
+title = "Pills"
+at = "12:30"
+when_away = "show"
+[habits.sip]
+title = "Sip"
+pace = "09:00-21:00"
+min_gap = "30m"
+goal = { count = 8, unit = "sips" }
+"#;
+
+fn away(core: &mut Core, at: &str) -> Vec<Effect> {
+    core.step(Input::Presence { away: true }, ts(at))
+}
+
+fn back(core: &mut Core, at: &str) -> Vec<Effect> {
+    core.step(Input::Presence { away: false }, ts(at))
+}
+
+/// The habits of the shows in `effects`, sorted.
+fn shown_habits(effects: &[Effect]) -> Vec<&str> {
+    let mut habits: Vec<&str> = shows(effects).iter().map(|s| s.habit.as_str()).collect();
+    habits.sort_unstable();
+    habits
+}
+
+/// The records in `effects` of the 12:30 habits (pace and hourly ones
+/// have their own tests) as (habit, kind, due).
+fn recorded(effects: &[Effect]) -> Vec<(String, Kind, Timestamp)> {
+    let mut all: Vec<_> = records(effects)
+        .into_iter()
+        .map(|e| (e.habit.clone().unwrap_or_default(), e.kind, e.at))
+        .filter(|(habit, ..)| ["stretch", "posture", "pills"].contains(&habit.as_str()))
+        .collect();
+    all.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+    all
+}
+
+#[test]
+fn away_a_hold_reminder_is_held_and_shown_once_on_return_while_its_window_is_open() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T12:20:00Z");
+    assert!(away(&mut core, "2026-11-26T12:25:00Z").is_empty());
+    let fired = core.step(Input::Timer, ts("2026-11-26T12:30:00.002Z"));
+    // Pills says show; posture drops; stretch is held, as is the check-in
+    // (not due) and water (not due).
+    assert_eq!(shown_habits(&fired), ["pills"]);
+    assert_eq!(
+        recorded(&fired),
+        [(
+            "posture".to_string(),
+            Kind::Missed,
+            ts("2026-11-26T12:30:00Z")
+        )]
+    );
+    let mut all = fired.clone();
+    all.extend(deliver(&mut core, &fired, ts("2026-11-26T12:30:01Z")));
+    // A held 12:30 stretch at 12:55 is still useful.
+    let returned = back(&mut core, "2026-11-26T12:55:00Z");
+    assert_eq!(shown_habits(&returned), ["stretch"]);
+    assert_eq!(
+        shows(&returned)[0].content,
+        Content::Reminder(None),
+        "{returned:?}"
+    );
+    all.extend(returned.clone());
+    all.extend(deliver(&mut core, &returned, ts("2026-11-26T12:55:01Z")));
+    // Each 12:30 reminder ends in exactly one record.
+    let at = ts("2026-11-26T12:30:00Z");
+    assert_eq!(
+        recorded(&all),
+        [
+            ("pills".to_string(), Kind::Reminded, at),
+            ("posture".to_string(), Kind::Missed, at),
+            ("stretch".to_string(), Kind::Reminded, at),
+        ]
+    );
+    // Away and back again: nothing held, nothing shown twice.
+    away(&mut core, "2026-11-26T12:56:00Z");
+    let again = back(&mut core, "2026-11-26T12:57:00Z");
+    assert!(
+        shows(&again).is_empty() && records(&again).is_empty(),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn a_held_reminder_whose_day_ended_is_recorded_missed_on_return() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T12:20:00Z");
+    away(&mut core, "2026-11-26T12:25:00Z");
+    let fired = core.step(Input::Timer, ts("2026-11-26T12:30:00Z"));
+    deliver(&mut core, &fired, ts("2026-11-26T12:30:01Z"));
+    let returned = back(&mut core, "2026-11-27T00:10:00Z");
+    assert!(
+        !shown_habits(&returned).contains(&"stretch"),
+        "{returned:?}"
+    );
+    assert!(recorded(&returned).contains(&(
+        "stretch".to_string(),
+        Kind::Missed,
+        ts("2026-11-26T12:30:00Z")
+    )));
+}
+
+#[test]
+fn a_later_reminder_replaces_the_held_one_and_the_older_is_missed() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T10:30:00Z");
+    away(&mut core, "2026-11-26T10:31:00Z");
+    let mut all = Vec::new();
+    for hour in ["11", "12", "13", "14"] {
+        let fired = core.step(Input::Timer, ts(&format!("2026-11-26T{hour}:00:00Z")));
+        assert!(!shown_habits(&fired).contains(&"water"), "{fired:?}");
+        all.extend(fired);
+    }
+    let returned = back(&mut core, "2026-11-26T14:45:00Z");
+    assert_eq!(
+        shows(&returned)
+            .iter()
+            .filter(|s| s.habit == "water")
+            .count(),
+        1,
+        "at most one per held habit: {returned:?}"
+    );
+    all.extend(returned.clone());
+    all.extend(deliver(&mut core, &returned, ts("2026-11-26T14:45:01Z")));
+    let water: Vec<_> = records(&all)
+        .into_iter()
+        .filter(|e| e.habit.as_deref() == Some("water"))
+        .map(|e| (e.kind, e.at))
+        .collect();
+    assert_eq!(
+        water,
+        [
+            (Kind::Missed, ts("2026-11-26T11:00:00Z")),
+            (Kind::Missed, ts("2026-11-26T12:00:00Z")),
+            (Kind::Missed, ts("2026-11-26T13:00:00Z")),
+            (Kind::Reminded, ts("2026-11-26T14:00:00Z")),
+        ]
+    );
+}
+
+#[test]
+fn a_held_pace_reminder_is_replaced_by_the_pace() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T09:00:00Z");
+    away(&mut core, "2026-11-26T09:01:00Z");
+    let first = Plan::new(core.config(), core.state())
+        .next_of(
+            core.config().habit("sip").unwrap(),
+            ts("2026-11-26T09:01:00Z"),
+        )
+        .unwrap();
+    let fired = core.step(Input::Timer, first);
+    assert!(!shown_habits(&fired).contains(&"sip"), "{fired:?}");
+    let now = first.checked_add(SignedDuration::from_mins(5)).unwrap();
+    let returned = core.step(Input::Presence { away: false }, now);
+    assert!(!shown_habits(&returned).contains(&"sip"), "{returned:?}");
+    let sip: Vec<_> = records(&returned)
+        .into_iter()
+        .filter(|e| e.habit.as_deref() == Some("sip"))
+        .map(|e| (e.kind, e.at, e.amount))
+        .collect();
+    assert_eq!(sip, [(Kind::Missed, first, Some(1))], "{returned:?}");
+    // The pace plans the next one, no sooner than min_gap after the last.
+    let next = Plan::new(core.config(), core.state())
+        .next_of(core.config().habit("sip").unwrap(), now)
+        .unwrap();
+    assert_eq!(
+        next,
+        first.checked_add(SignedDuration::from_mins(30)).unwrap()
+    );
+}
+
+#[test]
+fn a_held_reminder_of_a_day_met_meanwhile_is_not_shown() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T12:20:00Z");
+    away(&mut core, "2026-11-26T12:25:00Z");
+    core.step(Input::Timer, ts("2026-11-26T12:30:00Z"));
+    let mut state = core.state().clone();
+    state
+        .totals
+        .insert(("stretch".to_string(), day("2026-11-26")), 1);
+    core.step(Input::Loaded(Ok(state)), ts("2026-11-26T12:40:00Z"));
+    let returned = back(&mut core, "2026-11-26T12:50:00Z");
+    assert!(
+        !shown_habits(&returned).contains(&"stretch"),
+        "{returned:?}"
+    );
+    assert_eq!(
+        recorded(&returned),
+        [(
+            "stretch".to_string(),
+            Kind::Missed,
+            ts("2026-11-26T12:30:00Z")
+        )]
+    );
+}
+
+#[test]
+fn the_check_in_is_held_and_asks_about_the_night_before_it_was_due() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-27T08:00:00Z");
+    away(&mut core, "2026-11-27T08:10:00Z");
+    let fired = core.step(Input::Timer, ts("2026-11-27T08:30:00Z"));
+    assert!(shows(&fired).is_empty(), "{fired:?}");
+    let returned = back(&mut core, "2026-11-27T11:00:00Z");
+    let missed_checkin = records(&returned)
+        .iter()
+        .any(|e| e.habit.as_deref() == Some(CHECKIN));
+    assert!(!missed_checkin, "{returned:?}");
+    let shown: Vec<_> = shows(&returned)
+        .into_iter()
+        .filter(|s| s.habit == CHECKIN)
+        .collect();
+    assert_eq!(shown.len(), 1, "{returned:?}");
+    assert_eq!(
+        shown[0].content,
+        Content::CheckIn {
+            night: day("2026-11-26")
+        }
+    );
+}
+
+#[test]
+fn a_clock_set_back_while_away_lets_the_held_reminder_fall_due_again_not_twice() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T12:20:00Z");
+    away(&mut core, "2026-11-26T12:25:00Z");
+    let mut all = core.step(Input::Timer, ts("2026-11-26T12:30:00Z"));
+    all.extend(deliver(&mut core, &all.clone(), ts("2026-11-26T12:30:01Z")));
+    // Back to 12:00: the 12:30 stretch is ahead again, not held.
+    all.extend(core.step(Input::ClockSet, ts("2026-11-26T12:00:00Z")));
+    let returned = back(&mut core, "2026-11-26T12:05:00Z");
+    assert!(
+        !shown_habits(&returned).contains(&"stretch"),
+        "{returned:?}"
+    );
+    all.extend(returned);
+    away(&mut core, "2026-11-26T12:10:00Z");
+    let fired = core.step(Input::Timer, ts("2026-11-26T12:30:00Z"));
+    assert!(!shown_habits(&fired).contains(&"stretch"), "held again");
+    all.extend(fired);
+    let returned = back(&mut core, "2026-11-26T12:40:00Z");
+    assert_eq!(shown_habits(&returned), ["stretch"]);
+    all.extend(returned.clone());
+    all.extend(deliver(&mut core, &returned, ts("2026-11-26T12:40:01Z")));
+    let stretch: Vec<_> = recorded(&all)
+        .into_iter()
+        .filter(|(habit, ..)| habit == "stretch")
+        .collect();
+    assert_eq!(
+        stretch,
+        [(
+            "stretch".to_string(),
+            Kind::Reminded,
+            ts("2026-11-26T12:30:00Z")
+        )]
+    );
+}
+
+#[test]
+fn a_clock_set_forward_while_away_holds_the_latest_and_misses_the_rest() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T12:20:00Z");
+    away(&mut core, "2026-11-26T12:25:00Z");
+    let jumped = core.step(Input::ClockSet, ts("2026-11-27T12:35:00Z"));
+    assert!(!shown_habits(&jumped).contains(&"stretch"), "{jumped:?}");
+    let returned = back(&mut core, "2026-11-27T12:50:00Z");
+    let stretch: Vec<_> = shows(&returned)
+        .into_iter()
+        .filter(|s| s.habit == "stretch")
+        .collect();
+    assert_eq!(stretch.len(), 1, "{returned:?}");
+    let mut all = jumped;
+    all.extend(returned.clone());
+    all.extend(deliver(&mut core, &returned, ts("2026-11-27T12:50:01Z")));
+    let stretch: Vec<_> = recorded(&all)
+        .into_iter()
+        .filter(|(habit, ..)| habit == "stretch")
+        .map(|(_, kind, at)| (kind, at))
+        .collect();
+    assert_eq!(
+        stretch,
+        [
+            (Kind::Missed, ts("2026-11-26T12:30:00Z")),
+            (Kind::Reminded, ts("2026-11-27T12:30:00Z")),
+        ]
+    );
+}
+
+#[test]
+fn held_reminders_are_recorded_missed_when_the_daemon_stops() {
+    let (mut core, _) = started(AWAY_CONFIG, &[], "2026-11-26T12:20:00Z");
+    away(&mut core, "2026-11-26T12:25:00Z");
+    core.step(Input::Timer, ts("2026-11-26T12:30:00Z"));
+    let stopped = core.step(Input::Stop, ts("2026-11-26T12:40:00Z"));
+    assert!(recorded(&stopped).contains(&(
+        "stretch".to_string(),
+        Kind::Missed,
+        ts("2026-11-26T12:30:00Z")
+    )));
 }

@@ -4,8 +4,8 @@
 //! Like mini-redis's expiry task, it is one loop: wait for the next thing to
 //! happen — the wall-clock timer, a D-Bus request, a button or a delivery
 //! result, the history thread's answer, a save of the config, a change of
-//! the system time zone, another process writing the history, a signal, the
-//! shutdown future — hand it to the core with the time it happened, and
+//! the system time zone, another process writing the history, the screen
+//! being locked or unlocked ([`presence`]), a signal, the shutdown future — hand it to the core with the time it happened, and
 //! carry out what the core says. There is no periodic tick, so an idle
 //! daemon does not wake. The clock is read in one place, the store is never
 //! called from the loop (see [`recorder`]), and every call to the
@@ -24,6 +24,7 @@
 //! to start (see [`instance`]).
 
 pub mod instance;
+pub mod presence;
 pub mod recorder;
 pub mod report;
 pub mod sd_notify;
@@ -234,6 +235,11 @@ async fn serve(
             (Screen::Terminal(Terminal::stdout()), bus, None)
         }
     };
+    let forward_to = inputs.clone();
+    tokio::spawn(presence::follow(bus.clone(), move |away| {
+        // The loop only goes away at shutdown, when this no longer matters.
+        let _ = forward_to.send(Input::Presence { away });
+    }));
     let recorder = Recorder::start(store_path.clone(), inputs.clone())
         .context("cannot start the history thread")?;
     let mut config_watch = watch_config(explicit_config.as_deref());

@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use habitd::command;
-use habitd::config::{self, Config, Expiry, Goal, Habit, LoadError, Origin, Urgency};
+use habitd::config::{self, Config, Expiry, Goal, Habit, LoadError, Origin, Urgency, WhenAway};
 use habitd::cron::CronExpr;
 use habitd::diary;
 use habitd::event::Source;
@@ -1303,6 +1303,7 @@ fn habits() -> impl Strategy<Value = Vec<Habit>> {
                 },
                 schedule,
                 per_week: None,
+                when_away: WhenAway::Hold,
                 snooze: secs(600),
             })
             .collect()

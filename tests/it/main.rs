@@ -2,6 +2,7 @@
 //! private `dbus-daemon` and a notification server speaking the real
 //! freedesktop protocol. One test binary; each module says what it covers.
 
+mod away;
 mod bars;
 mod checkin;
 mod cli;

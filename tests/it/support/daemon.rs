@@ -183,6 +183,11 @@ impl TestHome {
             .env("XDG_STATE_HOME", self.state_home())
             .env("XDG_CACHE_HOME", self.cache_home())
             .env("XDG_RUNTIME_DIR", self.runtime_dir())
+            // Never the host's system bus (logind); a test gives its own.
+            .env(
+                "DBUS_SYSTEM_BUS_ADDRESS",
+                format!("unix:path={}/no-system-bus", self.runtime_dir().display()),
+            )
             .env("RUST_LOG", "debug")
             .env("RUST_BACKTRACE", "1")
             .env("NO_COLOR", "1");

@@ -8,6 +8,10 @@
 //!   `org.freedesktop.Notifications` protocol on that bus, recording every `Notify` call.
 //! - [`Daemon`] and [`TestHome`]: the real `habitd` binary, run with every XDG directory and `HOME`
 //!   inside a temporary directory, its output collected line by line.
+//! - [`ScreenSaver`]: a screen saver speaking the real `org.freedesktop.ScreenSaver` interface
+//!   on that bus, locked and unlocked by the test.
+//! - [`Logind`]: logind's manager and one session with `LockedHint` and `IdleHint`, on a second
+//!   private bus standing in for the system bus (`DBUS_SYSTEM_BUS_ADDRESS`).
 //! - [`cron_due_in`]: a cron expression for a wall-clock second a little in the future.
 //! - [`user`]: running `habitd` where file modes and mounts bind, as `nobody` when the tests run
 //!   as root, or in a private mount namespace.
@@ -32,15 +36,19 @@ mod bus;
 mod cron;
 mod daemon;
 mod lock;
+mod logind;
 mod notifications;
 pub mod process;
+mod screensaver;
 mod user;
 
 pub use bus::DbusSession;
 pub use cron::{clock_half_a_day_away, cron_due_in, signal, utc_clock_in};
 pub use daemon::{Daemon, TestHome};
 pub use lock::HistoryLock;
+pub use logind::Logind;
 pub use notifications::{
     NotificationServer, REASON_CLOSED, REASON_DISMISSED, REASON_EXPIRED, Received,
 };
+pub use screensaver::ScreenSaver;
 pub use user::{NOBODY, is_root, sh_quote};
