@@ -458,6 +458,26 @@ const INSERT: &str = "
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
     RETURNING id";
 
+/// An event's values for [`INSERT`]'s `?1` to `?9`, in its columns' order:
+/// the one place that says how an event is stored (the importer's insert
+/// takes the same nine first).
+fn insert_values(e: &NewEvent) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let text = |t: &str| Value::Text(t.to_string());
+    vec![
+        Value::Integer(e.at.as_millisecond()),
+        Value::Text(e.date.to_string()),
+        e.habit.as_deref().map_or(Value::Null, text),
+        text(e.kind.as_str()),
+        e.amount.map_or(Value::Null, Value::Integer),
+        e.until
+            .map_or(Value::Null, |until| Value::Integer(until.as_millisecond())),
+        e.target.map_or(Value::Null, Value::Integer),
+        text(e.source.as_str()),
+        e.data.as_deref().map_or(Value::Null, text),
+    ]
+}
+
 const EVENTS: &str = select_events!("ORDER BY id");
 const EVENTS_OF_HABIT: &str = select_events!("WHERE habit = ?1 ORDER BY id");
 /// Without statistics SQLite guesses that `date >= ?1` keeps a large part of
@@ -823,20 +843,9 @@ impl Store {
             events
                 .iter()
                 .map(|e| {
-                    insert.query_row(
-                        params![
-                            e.at.as_millisecond(),
-                            e.date.to_string(),
-                            e.habit,
-                            e.kind.as_str(),
-                            e.amount,
-                            e.until.map(Timestamp::as_millisecond),
-                            e.target,
-                            e.source.as_str(),
-                            e.data,
-                        ],
-                        |row| row.get(0),
-                    )
+                    insert.query_row(rusqlite::params_from_iter(insert_values(e)), |row| {
+                        row.get(0)
+                    })
                 })
                 .collect()
         })

@@ -4,7 +4,7 @@
 //! importing the same file twice adds nothing. Checked in the transaction
 //! that records, so two imports at once cannot both add an event either.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 
 use super::{Store, StoreError};
 use crate::event::NewEvent;
@@ -37,22 +37,10 @@ impl Store {
             events
                 .iter()
                 .map(|e| {
+                    let mut values = super::insert_values(e);
+                    values.push(rusqlite::types::Value::Text(key.to_string()));
                     insert
-                        .query_row(
-                            params![
-                                e.at.as_millisecond(),
-                                e.date.to_string(),
-                                e.habit,
-                                e.kind.as_str(),
-                                e.amount,
-                                e.until.map(jiff::Timestamp::as_millisecond),
-                                e.target,
-                                e.source.as_str(),
-                                e.data,
-                                key,
-                            ],
-                            |row| row.get(0),
-                        )
+                        .query_row(rusqlite::params_from_iter(values), |row| row.get(0))
                         .optional()
                 })
                 .collect()
@@ -63,6 +51,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use jiff::civil::date;
+    use rusqlite::params;
 
     use super::*;
     use crate::event::{Kind, Source};
