@@ -922,6 +922,15 @@ fn a_night_recorded_over_the_bus_closes_the_check_in_on_screen() {
     assert!(effects.contains(&Effect::Close(100)), "{effects:?}");
 }
 
+/// What answering the check-in on the night of 2026-11-26 records, as the
+/// diary's own request makes it.
+fn checkin_answer_command(core: &Core, cramps: bool, now: Timestamp) -> Command {
+    let request = command::checkin_answer(core.config(), day("2026-11-26"), cramps, now);
+    command::from_request(core.config(), &request, now)
+        .unwrap()
+        .unwrap()
+}
+
 #[test]
 fn no_on_the_check_in_records_a_quiet_night_through_the_diary_s_request() {
     let mut core = checkin_on_screen();
@@ -933,13 +942,7 @@ fn no_on_the_check_in_records_a_quiet_night_through_the_diary_s_request() {
         },
         now,
     );
-    let expected = command::from_request(
-        core.config(),
-        &command::checkin_answer(core.config(), day("2026-11-26"), false, now),
-        now,
-    )
-    .unwrap()
-    .unwrap();
+    let expected = checkin_answer_command(&core, false, now);
     let (command, source, _) = applied_command(&pressed).expect("recorded");
     assert_eq!((command, source), (&expected, Source::Notification));
 }
@@ -956,13 +959,7 @@ fn yes_on_the_check_in_records_an_episode_and_says_how_to_add_details() {
         },
         now,
     );
-    let expected = command::from_request(
-        core.config(),
-        &command::checkin_answer(core.config(), day("2026-11-26"), true, now),
-        now,
-    )
-    .unwrap()
-    .unwrap();
+    let expected = checkin_answer_command(&core, true, now);
     let (command, _, ticket) = applied_command(&pressed).expect("recorded");
     assert_eq!(command, &expected);
     let applied = core.step(
