@@ -335,6 +335,13 @@ impl Syncer {
     }
 }
 
+/// Whether a file of this name in another device's subfolder is read: a
+/// segment or its `device.json`. The folder watch asks, so that a sync
+/// tool's temporary files wake nothing.
+pub fn is_read(name: &str) -> bool {
+    is_segment(name) || name == DEVICE_FILE
+}
+
 /// Whether `name` is a segment: `*.jsonl`, Syncthing's conflict copies
 /// (`2026-11.sync-conflict-….jsonl`) included, since events are immutable
 /// and their union is right; not a sync tool's temporary file.

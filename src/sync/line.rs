@@ -16,7 +16,8 @@
 //! reason, and the reader skips it.
 
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{GlobalId, Shared};
 use crate::diary::Episode;
@@ -26,31 +27,43 @@ use crate::event::{Kind, NewEvent, Source};
 /// long note a few KB. Anything longer is not an event habitd wrote.
 pub const MAX_LINE: usize = 64 * 1024;
 
+/// A line as written: fields in this order, those without a value left out.
+#[derive(Serialize)]
+struct Written<'e> {
+    id: String,
+    at_ms: i64,
+    date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    habit: Option<&'e str>,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
+    source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'e str>,
+}
+
 /// `event` as a line, without its newline.
 pub fn encode(event: &Shared) -> String {
     let e = &event.event;
-    let mut line = Map::new();
-    line.insert("id".into(), json!(event.id.to_string()));
-    line.insert("at_ms".into(), json!(e.at.as_millisecond()));
-    line.insert("date".into(), json!(e.date.to_string()));
-    if let Some(habit) = &e.habit {
-        line.insert("habit".into(), json!(habit));
-    }
-    line.insert("kind".into(), json!(e.kind.as_str()));
-    if let Some(amount) = e.amount {
-        line.insert("amount".into(), json!(amount));
-    }
-    if let Some(until) = e.until {
-        line.insert("until_ms".into(), json!(until.as_millisecond()));
-    }
-    if let Some(target) = &event.target {
-        line.insert("target".into(), json!(target.to_string()));
-    }
-    line.insert("source".into(), json!(e.source.as_str()));
-    if let Some(data) = &e.data {
-        line.insert("data".into(), json!(data));
-    }
-    Value::Object(line).to_string()
+    let written = Written {
+        id: event.id.to_string(),
+        at_ms: e.at.as_millisecond(),
+        date: e.date.to_string(),
+        habit: e.habit.as_deref(),
+        kind: e.kind.as_str(),
+        amount: e.amount,
+        until_ms: e.until.map(Timestamp::as_millisecond),
+        target: event.target.as_ref().map(ToString::to_string),
+        source: e.source.as_str(),
+        data: e.data.as_deref(),
+    };
+    // Strings and integers only: nothing here can fail to serialise.
+    serde_json::to_string(&written).expect("a line always serialises")
 }
 
 /// The event on `line` (without its newline), or what is wrong with it.
