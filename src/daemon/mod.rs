@@ -4,9 +4,11 @@
 //! Like mini-redis's expiry task, it is one loop: wait for the next thing to
 //! happen — the wall-clock timer, a D-Bus request, a button or a delivery
 //! result, the history thread's answer, a save of the config, a change of
-//! the system time zone, another process writing the history, the screen
-//! being locked or unlocked ([`presence`]), a signal, the shutdown future — hand it to the core with the time it happened, and
-//! carry out what the core says. There is no periodic tick, so an idle
+//! the system time zone, another process writing the history, another
+//! device's events arriving in the sync folder ([`folder_watch`]), the
+//! screen being locked or unlocked ([`presence`]), a signal, the shutdown
+//! future — hand it to the core with the time it happened, and carry out
+//! what the core says. There is no periodic tick, so an idle
 //! daemon does not wake. The clock is read in one place, the store is never
 //! called from the loop (see [`recorder`]), and every call to the
 //! notification server has a time limit.
