@@ -230,17 +230,17 @@ impl Syncer {
         Ok(synced)
     }
 
-    /// Reads every other device's changed files and merges them in one
-    /// transaction. The outer error is the folder's, the inner the store's.
+    /// Reads every other device's changed files, merging each file in a
+    /// transaction of its own, so that reading years of another device's
+    /// history at once holds one month of it in memory, not all of it. The
+    /// outer error is the folder's, the inner the store's.
     fn import(
         &mut self,
         store: &mut Store,
         folder: &Path,
         own: &DeviceId,
     ) -> io::Result<Result<Synced, StoreError>> {
-        let mut events = Vec::new();
-        let mut peers = Vec::new();
-        let mut stamps = Vec::new();
+        let mut synced = Synced::default();
         for entry in std::fs::read_dir(folder)? {
             let entry = entry?;
             let Some(device) = entry
@@ -254,7 +254,6 @@ impl Syncer {
                 continue;
             }
             let dir = entry.path();
-            let mut changed = false;
             for file in std::fs::read_dir(&dir)? {
                 let file = file?;
                 let path = file.path();
@@ -267,35 +266,33 @@ impl Syncer {
                 }
                 let name = file.file_name();
                 let name = name.to_string_lossy();
-                if is_segment(&name) {
-                    match std::fs::read(&path) {
-                        Ok(bytes) => self.read_segment(&path, &bytes, &mut events),
+                let merged = if is_segment(&name) {
+                    let bytes = match std::fs::read(&path) {
+                        Ok(bytes) => bytes,
                         Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                         Err(e) => return Err(e),
-                    }
-                    stamps.push((path, stamp));
+                    };
+                    let mut events = Vec::new();
+                    self.read_segment(&path, &bytes, &mut events);
+                    store.merge(&events, &[])
                 } else if name == DEVICE_FILE {
-                    changed = true;
-                    stamps.push((path, stamp));
+                    let peer = read_peer(&path, own);
+                    store.merge(&[], &[(device.clone(), peer)])
+                } else {
+                    continue;
+                };
+                match merged {
+                    Ok((imported, waiting)) => {
+                        synced.imported += imported;
+                        synced.waiting = waiting;
+                        // Only once merged: a failed merge reads it again.
+                        self.read.insert(path, stamp);
+                    }
+                    Err(e) => return Ok(Err(e)),
                 }
             }
-            if changed {
-                peers.push((device.clone(), read_peer(&dir.join(DEVICE_FILE), own)));
-            }
         }
-        if events.is_empty() && peers.is_empty() && stamps.is_empty() {
-            return Ok(Ok(Synced::default()));
-        }
-        let merged = store.merge(&events, &peers);
-        if merged.is_ok() {
-            // Only once merged: a failed merge reads them again next time.
-            self.read.extend(stamps);
-        }
-        Ok(merged.map(|(imported, waiting)| Synced {
-            imported,
-            waiting,
-            exported: 0,
-        }))
+        Ok(Ok(synced))
     }
 
     /// Adds the events of a segment's whole lines to `events`; reports each
@@ -409,36 +406,47 @@ fn export(
 
 /// The number of the newest of our events in our subfolder, 0 if none.
 /// Lines are appended in number order, one file at a time, so the newest
-/// is the last whole line of one of the files; only their tails are read.
+/// is the last whole line of one of the files; only their tails are read,
+/// a few KB each unless that last line is a long one.
 fn last_written(dir: &Path) -> io::Result<i64> {
-    const TAIL: u64 = 4 * line::MAX_LINE as u64;
     let mut newest = 0;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        if !is_segment(&name.to_string_lossy())
-            || name.to_string_lossy().contains(".sync-conflict-")
-        {
+        let name = name.to_string_lossy();
+        if !is_segment(&name) || name.contains(".sync-conflict-") {
             continue;
         }
         let mut file = File::open(entry.path())?;
         let len = file.metadata()?.len();
-        file.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
-        let mut tail = Vec::new();
-        file.read_to_end(&mut tail)?;
-        let whole = tail
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(&tail[..0], |end| &tail[..end]);
-        let last = whole
-            .rsplit(|&b| b == b'\n')
-            .filter_map(|line| std::str::from_utf8(line).ok())
-            .find_map(|line| line::decode(line).ok());
-        if let Some(event) = last {
-            newest = newest.max(event.id.seq);
+        for tail in [4096, 4 * line::MAX_LINE as u64] {
+            if let Some(seq) = last_whole_line(&mut file, len, tail)? {
+                newest = newest.max(seq);
+                break;
+            }
+            if tail >= len {
+                break;
+            }
         }
     }
     Ok(newest)
+}
+
+/// The number of the event on the last whole line in the last `tail`
+/// bytes of `file` (`len` long), if one decodes.
+fn last_whole_line(file: &mut File, len: u64, tail: u64) -> io::Result<Option<i64>> {
+    file.seek(SeekFrom::Start(len.saturating_sub(tail)))?;
+    let mut bytes = Vec::new();
+    file.take(tail).read_to_end(&mut bytes)?;
+    let whole = bytes
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(&bytes[..0], |end| &bytes[..end]);
+    Ok(whole
+        .rsplit(|&b| b == b'\n')
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .find_map(|line| line::decode(line).ok())
+        .map(|event| event.id.seq))
 }
 
 /// Appends `events` to the segment at `path` in one write, then syncs it.
