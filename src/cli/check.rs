@@ -30,6 +30,14 @@ pub(super) fn check(explicit: Option<&Path>) -> anyhow::Result<Exit> {
     writeln!(out, "config: {}", escape(&config.origin.to_string()))?;
     writeln!(out, "timezone: {}", escape(config.timezone_name()))?;
     writeln!(out, "catch_up: {}", HumanDuration(config.catch_up))?;
+    if let Some(sync) = &config.sync {
+        writeln!(
+            out,
+            "sync: {} as {}",
+            sync.folder.display(),
+            escape(&sync.device_name())
+        )?;
+    }
     let width = config.habits.iter().map(|h| h.id.len()).max().unwrap_or(0);
     let next = |habit| {
         plan.next_of(habit, now)

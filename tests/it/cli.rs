@@ -29,6 +29,21 @@ fn check_without_a_config_uses_the_built_in_default() {
 }
 
 #[test]
+fn check_names_the_sync_folder_and_this_machines_name() {
+    let home = TestHome::new();
+    home.write_config(
+        "[sync]\nfolder = \"/srv/sync/habitd\"\nname = \"laptop\"\n[habits.water]\ntitle = \"Water\"\nat = \"12:00\"\n",
+    );
+    let out = home.habitd(None, &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("\ncatch_up: 15m\nsync: /srv/sync/habitd as laptop\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_built_in_default_is_config_example_toml() {
     let home = TestHome::new();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
