@@ -26,7 +26,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -267,14 +267,10 @@ impl Syncer {
                 let name = file.file_name();
                 let name = name.to_string_lossy();
                 let merged = if is_segment(&name) {
-                    let bytes = match std::fs::read(&path) {
-                        Ok(bytes) => bytes,
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                        Err(e) => return Err(e),
-                    };
-                    let mut events = Vec::new();
-                    self.read_segment(&path, &bytes, &mut events);
-                    store.merge(&events, &[])
+                    match self.merge_segment(store, &path)? {
+                        Some(merged) => merged,
+                        None => continue,
+                    }
                 } else if name == DEVICE_FILE {
                     let peer = read_peer(&path, own);
                     store.merge(&[], &[(device.clone(), peer)])
@@ -295,39 +291,77 @@ impl Syncer {
         Ok(Ok(synced))
     }
 
-    /// Adds the events of a segment's whole lines to `events`; reports each
-    /// bad line once. A last line without its newline is still being
-    /// written or synced, and is read when it is whole.
-    fn read_segment(&mut self, path: &Path, bytes: &[u8], events: &mut Vec<Shared>) {
-        let whole = bytes
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(&bytes[..0], |end| &bytes[..end]);
-        if whole.is_empty() {
-            return;
-        }
-        for (index, line) in whole.split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+    /// Merges the events of a segment's whole lines, a batch at a time, so
+    /// that a file of any size is read in bounded memory; reports each bad
+    /// line once. A last line without its newline is still being written
+    /// or synced, and is read when it is whole. Returns the events recorded
+    /// and those waiting; `None` for a file gone since it was listed.
+    fn merge_segment(
+        &mut self,
+        store: &mut Store,
+        path: &Path,
+    ) -> io::Result<Option<Result<(usize, usize), StoreError>>> {
+        const BATCH: usize = 4096;
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut reader = io::BufReader::new(file);
+        let mut line = Vec::new();
+        let mut batch = Vec::new();
+        let (mut recorded, mut waiting) = (0, 0);
+        let mut merge = |batch: &mut Vec<Shared>| -> Result<(), StoreError> {
+            let (added, left) = store.merge(batch, &[])?;
+            recorded += added;
+            waiting = left;
+            batch.clear();
+            Ok(())
+        };
+        for number in 1.. {
+            line.clear();
+            let limit = line::MAX_LINE as u64 + 1;
+            let read = (&mut reader).take(limit).read_until(b'\n', &mut line)?;
+            if read == 0 {
+                break;
             }
-            let decoded = std::str::from_utf8(line)
-                .map_err(|_| "not UTF-8 text".to_string())
-                .and_then(line::decode);
-            match decoded {
-                Ok(event) => events.push(event),
-                Err(problem) => {
-                    let key = (path.to_path_buf(), index + 1, problem);
-                    if !self.reported.contains(&key) {
-                        warn!(
-                            "{}:{}: {}; skipping that line",
-                            path.display(),
-                            key.1,
-                            key.2
-                        );
-                        self.reported.insert(key);
-                    }
+            let decoded = if line.last() == Some(&b'\n') {
+                line.pop();
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
                 }
+                std::str::from_utf8(&line)
+                    .map_err(|_| "not UTF-8 text".to_string())
+                    .and_then(line::decode)
+            } else if read as u64 == limit {
+                // Too long to be an event: skipped to its end.
+                reader.skip_until(b'\n')?;
+                Err(format!(
+                    "a line of more than {} bytes is too long",
+                    line::MAX_LINE
+                ))
+            } else {
+                break; // the last line, not whole yet
+            };
+            match decoded {
+                Ok(event) => batch.push(event),
+                Err(problem) => self.report(path, number, problem),
             }
+            if batch.len() == BATCH
+                && let Err(e) = merge(&mut batch)
+            {
+                return Ok(Some(Err(e)));
+            }
+        }
+        Ok(Some(merge(&mut batch).map(|()| (recorded, waiting))))
+    }
+
+    /// Warns of a bad line, once.
+    fn report(&mut self, path: &Path, number: usize, problem: String) {
+        let key = (path.to_path_buf(), number, problem);
+        if !self.reported.contains(&key) {
+            warn!("{}:{number}: {}; skipping that line", path.display(), key.2);
+            self.reported.insert(key);
         }
     }
 }

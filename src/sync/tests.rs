@@ -202,6 +202,39 @@ fn a_bad_line_is_skipped_and_reported_once_and_the_rest_is_read() {
 }
 
 #[test]
+fn a_long_file_is_read_in_batches_and_a_line_too_long_is_skipped() {
+    let mut pair = Pair::new();
+    // A day each for 5,000 days: more than one batch.
+    let first: jiff::civil::Date = "2013-01-01".parse().unwrap();
+    let days: Vec<jiff::civil::Date> = first
+        .series(jiff::Span::new().days(1))
+        .take(5_000)
+        .collect();
+    let events: Vec<NewEvent> = days
+        .iter()
+        .map(|day| done("water", &day.to_string(), 1))
+        .collect();
+    pair.a.0.append_all(&events).unwrap();
+    assert_eq!(pair.sync_a().exported, 5_000);
+    let segment = pair
+        .folder
+        .join(pair.a.0.device_id().unwrap().as_str())
+        .join("2026-11.jsonl");
+    let text = std::fs::read_to_string(&segment).unwrap();
+    let long = format!("{{\"note\":\"{}\"}}", "x".repeat(line::MAX_LINE * 2));
+    std::fs::write(&segment, format!("{long}\n{text}")).unwrap();
+
+    assert_eq!(pair.sync_b().imported, 5_000);
+    let reported: Vec<_> = pair.b.1.reported.iter().collect();
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].1, 1);
+    assert!(reported[0].2.contains("too long"), "{}", reported[0].2);
+    let totals = pair.b.0.daily_totals("water").unwrap();
+    assert_eq!(totals.len(), 5_000);
+    assert_eq!(totals[4_999], (days[4_999], 1));
+}
+
+#[test]
 fn a_missing_folder_is_one_clear_error_and_the_history_is_untouched() {
     let mut pair = Pair::new();
     pair.a.0.append(&done("water", "2026-11-27", 1)).unwrap();
