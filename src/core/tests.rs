@@ -475,6 +475,72 @@ fn another_writer_s_events_are_read_and_planned_on() {
     );
 }
 
+#[test]
+fn a_reminder_whose_goal_is_met_or_day_skipped_elsewhere_is_closed() {
+    let met = |state: &mut State| {
+        state
+            .totals
+            .insert(("stretch".into(), day("2026-11-26")), 1);
+    };
+    let skipped = |state: &mut State| {
+        state.skipped.insert(("stretch".into(), day("2026-11-26")));
+    };
+    for settle in [met, skipped] {
+        let (mut core, _) = started(CONFIG, &[], "2026-11-26T12:20:00Z");
+        let now = ts("2026-11-26T12:30:00Z");
+        let fired = core.step(Input::Timer, now);
+        assert_eq!(shows(&fired).len(), 1, "stretch: {fired:?}");
+        deliver(&mut core, &fired, now);
+        // Another device, through sync, or a command writing the history.
+        core.step(Input::HistoryChanged, now);
+        let unsettled = core.step(Input::Loaded(Ok(State::default())), now);
+        assert!(!unsettled.contains(&Effect::Close(100)), "{unsettled:?}");
+        core.step(Input::HistoryChanged, now);
+        let mut state = State::default();
+        settle(&mut state);
+        let loaded = core.step(Input::Loaded(Ok(state)), now);
+        assert!(loaded.contains(&Effect::Close(100)), "{loaded:?}");
+        assert!(records(&loaded).is_empty(), "{loaded:?}");
+    }
+}
+
+#[test]
+fn a_count_habit_s_progress_after_done_is_not_closed_when_its_goal_is_met() {
+    let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
+    let now = ts("2026-11-26T11:00:00Z");
+    let fired = core.step(Input::Timer, now);
+    deliver(&mut core, &fired, now);
+    let pressed = core.step(
+        Input::Pressed {
+            id: 100,
+            action: Action::Done,
+        },
+        now,
+    );
+    let [Effect::Apply { ticket, .. }] = pressed.as_slice() else {
+        panic!("{pressed:?}");
+    };
+    let mut eight = State::default();
+    eight.totals.insert(("water".into(), day("2026-11-26")), 8);
+    let applied = core.step(
+        Input::Applied {
+            ticket: *ticket,
+            outcome: Ok(Applied {
+                message: "water: 8/8 glasses on 2026-11-26".into(),
+                state: eight.clone(),
+            }),
+        },
+        now,
+    );
+    deliver(&mut core, &applied, now);
+    core.step(Input::HistoryChanged, now);
+    let loaded = core.step(Input::Loaded(Ok(eight)), now);
+    assert!(
+        !loaded.iter().any(|e| matches!(e, Effect::Close(_))),
+        "the progress says the goal is met; it stays: {loaded:?}"
+    );
+}
+
 // Regression: a status bar asking as the daemon started showed nothing
 // done today until the history was read.
 #[test]
