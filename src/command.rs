@@ -1409,6 +1409,7 @@ mod tests {
                     Source::Cli,
                 )
             },
+            origin: None,
         }
     }
 

@@ -246,6 +246,9 @@ struct OnScreen {
     id: u32,
     /// The day its reminder is for.
     day: Date,
+    /// Whether it is a reminder, asking for something; closed once that is
+    /// done. A count habit's progress after Done is not.
+    asks: bool,
 }
 
 /// A notification on its way to the server.
@@ -423,7 +426,7 @@ impl Core {
                 // yet (or waits to be written).
                 state.merge_own(&self.state);
                 self.take_state(state, out);
-                self.close_answered_checkin(out);
+                self.close_settled(out);
             }
             // The shell logged it; reminders go on from what is in memory.
             Err(_) if self.loaded => return,
@@ -644,18 +647,28 @@ impl Core {
         }
     }
 
-    /// Closes the check-in on screen once its night is recorded (by the
-    /// command line, a D-Bus client or another writer of the history).
-    fn close_answered_checkin(&mut self, out: &mut Vec<Effect>) {
-        let Some(checkin) = self.config.reminder(CHECKIN) else {
-            return;
-        };
-        if let Some(shown) = self.on_screen.get(CHECKIN)
-            && self.state.settled(checkin, shown.day)
-        {
-            debug!("closing the check-in: its night is recorded");
-            out.push(Effect::Close(shown.id));
-            self.on_screen.remove(CHECKIN);
+    /// Closes the reminders on screen that ask for nothing any more: their
+    /// habit's goal for the day met, the day made a rest day, or the
+    /// check-in's night recorded — by the command line, a D-Bus client,
+    /// another writer of the history, or another device through sync.
+    fn close_settled(&mut self, out: &mut Vec<Effect>) {
+        let settled: Vec<String> = self
+            .on_screen
+            .iter()
+            .filter(|(habit, shown)| {
+                shown.asks
+                    && self.config.reminder(habit).is_some_and(|reminder| {
+                        self.state.settled(reminder, shown.day)
+                            || self.state.is_skipped(habit, shown.day)
+                    })
+            })
+            .map(|(habit, _)| habit.clone())
+            .collect();
+        for habit in settled {
+            if let Some(shown) = self.on_screen.remove(&habit) {
+                debug!("closing the reminder of {habit}: nothing is left to ask");
+                out.push(Effect::Close(shown.id));
+            }
         }
     }
 
@@ -737,7 +750,9 @@ impl Core {
                 debug!("notification {id} shown for {habit}");
                 self.warned_undelivered = false;
                 if !matches!(sending, Sending::Note) {
-                    self.on_screen.insert(habit.clone(), OnScreen { id, day });
+                    let asks = matches!(sending, Sending::Reminder(_));
+                    self.on_screen
+                        .insert(habit.clone(), OnScreen { id, day, asks });
                 }
                 Kind::Reminded
             }
@@ -905,7 +920,7 @@ impl Core {
             Asker::Bus(to) => {
                 if let Ok(message) = &message {
                     info!("{message}");
-                    self.close_answered_checkin(out);
+                    self.close_settled(out);
                 }
                 let reply = message.map_err(|e| match e {
                     ApplyError::Rejected(r) => Refusal::Invalid(r.0),
@@ -958,8 +973,14 @@ impl Core {
         let day = self.config.timezone.to_datetime(now).date();
         if matches!(habit.goal, Goal::Count { .. }) {
             let progress = Progress::of(habit, &self.state, day);
-            self.on_screen
-                .insert(habit_id.to_string(), OnScreen { id: pressed, day });
+            self.on_screen.insert(
+                habit_id.to_string(),
+                OnScreen {
+                    id: pressed,
+                    day,
+                    asks: false,
+                },
+            );
             self.show(
                 habit_id,
                 day,

@@ -505,6 +505,7 @@ mod tests {
                 data: data.map(str::to_string),
                 ..NewEvent::new(at("2026-11-27 03:00"), date(night), None, kind, Source::Cli)
             },
+            origin: None,
         }
     }
 

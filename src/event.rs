@@ -182,6 +182,9 @@ pub struct Event {
     pub id: i64,
     /// Everything else.
     pub event: NewEvent,
+    /// The device it was recorded on, when that is another device (see
+    /// [`crate::sync`]); `None` for this device's own.
+    pub origin: Option<String>,
 }
 
 impl std::ops::Deref for Event {

@@ -15,7 +15,8 @@
 //!   core's inputs and its effects into I/O; the wall-clock timer, signals,
 //!   file watches, the history thread, the instance lock, reminders on a
 //!   terminal, whether the user is away), [`store`] (SQLite),
-//!   [`loop_backup`] (Loop Habit Tracker's backup files), [`notify`]
+//!   [`loop_backup`] (Loop Habit Tracker's backup files), [`sync`] (the
+//!   folder shared with the user's other machines), [`notify`]
 //!   (desktop notifications), [`control`] (D-Bus), [`cli`] (subcommands and
 //!   all rendering), [`atomic`] (files replaced whole).
 #![warn(missing_docs)]
@@ -46,4 +47,5 @@ pub mod status;
 pub mod store;
 pub mod streak;
 pub mod suggest;
+pub mod sync;
 pub mod timespec;

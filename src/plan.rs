@@ -794,6 +794,7 @@ goal = { minutes = 20 }
                 kind,
                 Source::Cli,
             ),
+            origin: None,
         }
     }
 

@@ -42,6 +42,7 @@ use crate::event::{Event, Kind, NewEvent, Source};
 use crate::ownership;
 
 mod imported;
+mod synced;
 
 /// How long a write waits for another process's write to finish before
 /// giving up with [`StoreError::Locked`].
@@ -139,6 +140,9 @@ END;
 ///
 /// Step 3 is such a rebuild, for the cramp diary's kinds; it adds the
 /// diary's rule beside the first, the view `live_diary`.
+///
+/// Step 4 is for sync: the device id, and the global ids of events read
+/// from other devices.
 const MIGRATIONS: &[&str] = &[
     concat!(
         r#"
@@ -277,6 +281,46 @@ CREATE VIEW live_diary AS
 CREATE INDEX events_diary ON events (kind, date) WHERE kind IN ('cramp', 'no_cramps');
 "#,
     ),
+    r#"
+-- Sync (see sync.rs). This history's device id, made once, here, so that
+-- every history has one from the moment it exists and an old one gets one
+-- as it is brought up to date: 64 random bits as 16 hex digits.
+CREATE TABLE device (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    id  TEXT NOT NULL CHECK (length(id) = 16 AND id NOT GLOB '*[^0-9a-f]*')
+) STRICT;
+INSERT INTO device (one, id) VALUES (1, lower(hex(randomblob(8))));
+
+-- An event recorded on another device carries that device's id and its id
+-- there (its global id); this device's own events have neither, and their
+-- global id is (device.id, id). Columns added, not a rebuild: every row
+-- and id stays as it was, so an `undone` recorded before still names its
+-- target, and `events` keeps its indexes, views and triggers.
+ALTER TABLE events ADD COLUMN origin TEXT
+    CHECK (origin IS NULL OR (length(origin) = 16 AND origin NOT GLOB '*[^0-9a-f]*'));
+ALTER TABLE events ADD COLUMN origin_id INTEGER
+    CHECK ((origin IS NULL) = (origin_id IS NULL));
+-- An event is recorded once, however often its file is read.
+CREATE UNIQUE INDEX events_origin ON events (origin, origin_id) WHERE origin IS NOT NULL;
+
+-- The other devices seen: the name each gives itself, and the newest of
+-- this device's events it says it has read.
+CREATE TABLE devices (
+    id       TEXT PRIMARY KEY,
+    name     TEXT,
+    has_mine INTEGER
+) STRICT, WITHOUT ROWID;
+
+-- Another device's `undone` whose target has not arrived yet (its device's
+-- file is still on the way): kept as the line it came as, and recorded
+-- once the target is.
+CREATE TABLE sync_waiting (
+    origin    TEXT NOT NULL,
+    origin_id INTEGER NOT NULL,
+    line      TEXT NOT NULL,
+    PRIMARY KEY (origin, origin_id)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this habitd writes and understands.
@@ -432,18 +476,24 @@ impl StoreError {
 }
 
 /// A `SELECT` of the columns [`RawEvent::from_row`] reads from `events`
-/// (or, given `from = "…"` first, from that view), then `$rest`.
+/// (or, given `from = "…"` first, from that view), then `$rest`. The views
+/// were made before events had an origin, and have none: what is read
+/// through them is for this device's decisions (what to undo, what the
+/// diary says), where the origin plays no part.
 macro_rules! select_events {
     (from = $from:literal, $($rest:expr),+) => {
         concat!(
-            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data FROM ",
+            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data, NULL FROM ",
             $from,
             " ",
             $($rest),+
         )
     };
     ($($rest:expr),+) => {
-        select_events!(from = "events", $($rest),+)
+        concat!(
+            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data, origin FROM events ",
+            $($rest),+
+        )
     };
 }
 
@@ -1317,6 +1367,7 @@ struct RawEvent<'r> {
     target: Option<i64>,
     source: &'r str,
     data: Option<&'r str>,
+    origin: Option<&'r str>,
 }
 
 impl<'r> RawEvent<'r> {
@@ -1335,6 +1386,7 @@ impl<'r> RawEvent<'r> {
             target: row.get(7)?,
             source: text(8)?,
             data: row.get_ref(9)?.as_str_or_null()?,
+            origin: row.get_ref(10)?.as_str_or_null()?,
         })
     }
 
@@ -1364,7 +1416,11 @@ impl<'r> RawEvent<'r> {
         if event.kind == Kind::Cramp {
             Episode::from_json(self.data)?;
         }
-        Ok(Event { id: self.id, event })
+        Ok(Event {
+            id: self.id,
+            event,
+            origin: self.origin.map(str::to_string),
+        })
     }
 }
 
@@ -1859,6 +1915,7 @@ mod tests {
             .map(|(&id, event)| Event {
                 id,
                 event: event.clone(),
+                origin: None,
             })
             .collect();
         assert_eq!(stored, expected);
@@ -2255,7 +2312,11 @@ mod tests {
         assert!(MIGRATIONS[1].contains("kind = 'undone'"));
         // The newest CHECKs name every kind and source, and the diary's
         // view and index its two kinds.
-        let newest = MIGRATIONS[MIGRATIONS.len() - 1];
+        let newest = MIGRATIONS
+            .iter()
+            .rev()
+            .find(|step| step.contains("CHECK (kind IN"))
+            .unwrap();
         for kind in Kind::ALL {
             assert!(newest.contains(&format!("'{}'", kind.as_str())), "{kind:?}");
         }
@@ -2276,6 +2337,61 @@ mod tests {
                 .matches("WHERE kind IN ('cramp', 'no_cramps')")
                 .count(),
             2
+        );
+    }
+
+    #[test]
+    fn the_sync_migration_gives_a_device_id_and_keeps_every_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("habitd.db");
+        let conn = v2_database(&path);
+        conn.execute_batch(MIGRATIONS[2]).unwrap();
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO events (id, at_ms, date, habit, kind, amount, target, source) VALUES
+                (1, 1000, '2024-05-01', 'water', 'done', 2, NULL, 'cli'),
+                (2, 2000, '2024-05-01', 'water', 'reminded', NULL, NULL, 'daemon'),
+                (3, 3000, '2024-05-01', 'water', 'undone', 2, 1, 'cli'),
+                (4, 4000, '2024-05-02', 'water', 'done', 1, NULL, 'cli');",
+        )
+        .unwrap();
+        let rows = all_rows(&conn);
+        drop(conn);
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(all_rows(&raw(&path)), rows, "every event, with its id");
+        let device = store.device_id().unwrap();
+        assert_eq!(
+            Store::open(&path).unwrap().device_id().unwrap(),
+            device,
+            "made once"
+        );
+        // Global ids are this device's and the old ids; the old `undone`
+        // still names its target, and reminders are not shared.
+        let shared: Vec<(String, Option<String>)> = store
+            .shared_since(0)
+            .unwrap()
+            .iter()
+            .map(|e| (e.id.to_string(), e.target.as_ref().map(ToString::to_string)))
+            .collect();
+        assert_eq!(
+            shared,
+            [
+                (format!("{device}:1"), None),
+                (format!("{device}:3"), Some(format!("{device}:1"))),
+                (format!("{device}:4"), None),
+            ]
+        );
+        assert_eq!(
+            store.daily_totals("water").unwrap(),
+            [(date("2024-05-02"), 1)]
+        );
+        let other = tempfile::tempdir().unwrap();
+        let second = Store::open(&other.path().join("habitd.db")).unwrap();
+        assert_ne!(
+            second.device_id().unwrap(),
+            device,
+            "each history its own id"
         );
     }
 
@@ -2426,12 +2542,23 @@ mod tests {
             .map(|a| a.1.as_str())
             .collect();
         new.sort_unstable();
-        assert_eq!(new, ["events_diary", "live_diary"]);
+        // Step 3's, and step 4's for sync.
+        assert_eq!(
+            new,
+            [
+                "device",
+                "devices",
+                "events_diary",
+                "events_origin",
+                "live_diary",
+                "sync_waiting"
+            ]
+        );
         let indexes_after = indexes(&conn, "events");
         for index in &indexes_before {
             assert!(indexes_after.contains(index), "{index:?}");
         }
-        assert_eq!(indexes_after.len(), indexes_before.len() + 1);
+        assert_eq!(indexes_after.len(), indexes_before.len() + 2);
         assert!(indexes_after.contains(&(
             "events_diary".to_string(),
             false,
@@ -2802,7 +2929,11 @@ mod tests {
         store.append(&done("a", "2024-05-02", 1)).unwrap();
         assert_eq!(
             store.last_pause_change().unwrap(),
-            Some(Event { id, event: paused })
+            Some(Event {
+                id,
+                event: paused,
+                origin: None
+            })
         );
         let id = store
             .append(&event(None, Kind::Resumed, "2024-05-01"))

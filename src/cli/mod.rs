@@ -20,6 +20,7 @@ mod service;
 mod status;
 mod streaks;
 pub mod style;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -92,6 +93,9 @@ pub enum Command {
     /// Today's progress, the next reminders, any snooze, skip or pause, and
     /// last night's cramp diary entry.
     Status(status::StatusArgs),
+    /// One history on every machine through a synced folder: `habitd sync
+    /// status` shows this device and the others seen.
+    Sync(sync::SyncArgs),
     /// Streaks, success rates, habit strength and a calendar heatmap.
     Streaks(streaks::StreaksArgs),
     /// The history, for reading or export.
@@ -164,6 +168,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Cramp(args) => record::send(config, args.request()),
         Command::Resume => record::send(config, crate::command::Request::Resume),
         Command::Status(args) => status::status(config, &args, &paint),
+        Command::Sync(args) => sync::sync(config, &args),
         Command::Streaks(args) => streaks::streaks(config, &args, &paint),
         Command::Log(args) => log::log(config, &args),
         Command::Report(args) => report::report(config, &args, &paint),

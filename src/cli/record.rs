@@ -13,6 +13,7 @@ use crate::command::{self, Request};
 use crate::control::{self, Refusal, Sent};
 use crate::event::Source;
 use crate::history::{self, ApplyError};
+use crate::sync::Syncer;
 
 /// Arguments of `habitd done`.
 #[derive(Debug, Args)]
@@ -199,8 +200,12 @@ pub(super) fn send(explicit: Option<&Path>, request: Request) -> anyhow::Result<
         return Ok(Exit::Success);
     };
     let mut store = super::open_store()?;
+    // Other devices' events first: an undo may be of one of theirs.
+    let mut syncer = Syncer::new();
+    super::sync::exchange(&config, &mut store, &mut syncer, now);
     match history::apply(&mut store, &config, &command, Source::Cli, now) {
         Ok(applied) => {
+            super::sync::exchange(&config, &mut store, &mut syncer, now);
             // A daemon not reachable on this bus may still use this history.
             store.announce_change();
             super::out::confirm(&applied.message);

@@ -9,8 +9,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    CHECKIN, Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, REVIEW, Urgency,
-    WhenAway,
+    CHECKIN, Config, ConfigError, ConfigErrors, Expiry, Goal, Habit, Origin, REVIEW, SyncSettings,
+    Urgency, WhenAway,
 };
 use crate::calendar::{WEEKDAYS, abbreviation, parse_weekday};
 use crate::command::MAX_SNOOZE;
@@ -21,7 +21,8 @@ use crate::timespec::{
     ClockTime, HumanDuration, Window, parse_clock_time, parse_duration, parse_window,
 };
 
-const TOP_KEYS: &[&str] = &["settings", "habits", "checkin", "review"];
+const TOP_KEYS: &[&str] = &["settings", "habits", "checkin", "review", "sync"];
+const SYNC_KEYS: &[&str] = &["folder", "name"];
 const SETTINGS_KEYS: &[&str] = &["timezone", "catch_up"];
 const HABIT_KEYS: &[&str] = &[
     "title",
@@ -360,11 +361,13 @@ pub(super) fn check(
         .iter()
         .filter_map(|builtin| check_builtin(&mut report, root, builtin))
         .collect();
+    let sync = get(root, "sync").and_then(|value| check_sync(&mut report, value));
     if report.count() > 0 {
         return Err(report.finish());
     }
     habits.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Config {
+        sync,
         origin,
         // Set whenever there was no error: from the setting or the system.
         timezone: timezone.unwrap_or(TimeZone::UTC),
@@ -680,6 +683,63 @@ fn check_habit(
 
 /// The built-in reminder `builtin` as its section sets it up, or `None`
 /// when it is off (or the section has errors, which are reported).
+/// `[sync]`: `folder` (required; absolute or from `~/`), `name` (optional).
+fn check_sync(report: &mut Reporter<'_>, value: &Value<'_>) -> Option<SyncSettings> {
+    let table = report.table(value, "sync")?;
+    report.unknown_keys(table, "sync", SYNC_KEYS);
+    let errors_before = report.count();
+    let folder = match get(table, "folder") {
+        None => {
+            report.error(
+                value.span().start,
+                "sync.folder",
+                "no folder: set the folder your sync tool shares, e.g. folder = \"~/Sync/habitd\"",
+            );
+            None
+        }
+        Some(v) => report.parsed(v, "sync.folder", sync_folder),
+    };
+    let name = get(table, "name").and_then(|v| {
+        report.parsed(v, "sync.name", |name| {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+                Err("expected a name of 1 to 64 characters without control characters, e.g. \"laptop\"".to_string())
+            } else {
+                Ok(name.to_string())
+            }
+        })
+    });
+    if report.count() > errors_before {
+        return None;
+    }
+    Some(SyncSettings {
+        folder: folder?,
+        name,
+    })
+}
+
+/// The sync folder as written: absolute, or `~/…` under the home
+/// directory.
+fn sync_folder(text: &str) -> Result<std::path::PathBuf, String> {
+    let example = "e.g. \"~/Sync/habitd\" or \"/home/me/Sync/habitd\"";
+    if let Some(rest) = text.strip_prefix("~/") {
+        let home = std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .ok_or_else(|| {
+                format!("cannot expand ~: HOME is not set; write the whole path, {example}")
+            })?;
+        return Ok(std::path::Path::new(&home).join(rest));
+    }
+    let path = std::path::Path::new(text);
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Err(format!(
+            "expected an absolute path or one starting with ~/, {example}"
+        ))
+    }
+}
+
 fn check_builtin(report: &mut Reporter<'_>, root: &Table<'_>, builtin: &Builtin) -> Option<Habit> {
     let prefix = builtin.id;
     let key = |name: &str| format!("{prefix}.{name}");

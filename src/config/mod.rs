@@ -38,6 +38,34 @@ pub struct Config {
     /// it does a habit's reminders, and the history records their fate
     /// (`reminded`, `missed`, `undelivered`, `skipped`) under that id.
     pub builtins: Vec<Habit>,
+    /// `[sync]`: the folder shared with the user's other machines, if set.
+    pub sync: Option<SyncSettings>,
+}
+
+/// `[sync]`: one history on every machine, through a folder a sync tool
+/// keeps the same on all of them (see [`crate::sync`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncSettings {
+    /// The folder, absolute (`~/` expanded).
+    pub folder: PathBuf,
+    /// The name this device goes by on the others, if set.
+    pub name: Option<String>,
+}
+
+impl SyncSettings {
+    /// The name this device goes by: as set, else the host name.
+    pub fn device_name(&self) -> String {
+        self.name.clone().unwrap_or_else(host_name)
+    }
+}
+
+/// This machine's host name, or "this machine" if it has none.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty() && name != "(none)")
+        .unwrap_or_else(|| "this machine".to_string())
 }
 
 /// The id the morning check-in ("Any leg cramps last night?") is planned

@@ -48,6 +48,7 @@ fn reminded(habit: &str, at: &str) -> Event {
             Kind::Reminded,
             Source::Daemon,
         ),
+        origin: None,
     }
 }
 
@@ -1167,6 +1168,7 @@ at = "22:30"
                 history.push(Event {
                     id: i64::try_from(history.len()).unwrap() + 1,
                     event: event.clone(),
+                    origin: None,
                 });
             }
             if rng.below(2) == 0 {

@@ -23,6 +23,7 @@
 //! the control interface. A second daemon for the same history or the same bus refuses
 //! to start (see [`instance`]).
 
+pub mod folder_watch;
 pub mod instance;
 pub mod presence;
 pub mod recorder;
@@ -48,6 +49,7 @@ use crate::control::{self, Control, Envelope, Reply};
 use crate::core::{Core, Effect, Input, Reread, Show};
 use crate::notify::{self, ServerEvent};
 use crate::store::Store;
+use folder_watch::FolderWatch;
 use instance::Instance;
 use recorder::{Job, Recorder};
 use sd_notify::ServiceManager;
@@ -245,6 +247,8 @@ async fn serve(
     let mut config_watch = watch_config(explicit_config.as_deref());
     let mut zone_watch = zone_file().and_then(|path| watch_file(&path));
     let mut history_watch = watch_history(&store_path);
+    let mut sync_watch = None;
+    rewatch_sync_folder(&mut sync_watch, config.sync.as_ref(), &store_path);
     info!(
         "habitd {} started: {} from {}, zone {}, history {}",
         env!("CARGO_PKG_VERSION"),
@@ -313,6 +317,15 @@ async fn serve(
                 info!("another process wrote the history; reading it again");
                 Input::HistoryChanged
             }
+            changed = folder_changed(&mut sync_watch) => {
+                if let Err(e) = changed {
+                    warn!("stopped watching the sync folder: {e}");
+                    sync_watch = None;
+                    continue;
+                }
+                info!("another device's events arrived in the sync folder; reading them");
+                Input::HistoryChanged
+            }
             // Finished sends are reaped as they end; each already answered.
             Some(_) = shell.sends.join_next(), if !shell.sends.is_empty() => continue,
             () = lost_bus(&mut lost) => break Err(anyhow::anyhow!(
@@ -321,6 +334,7 @@ async fn serve(
             () = &mut shutdown => break Ok(()),
         };
         shell.perform(core.step(input, Timestamp::now()), &core, &mut timer)?;
+        rewatch_sync_folder(&mut sync_watch, core.config().sync.as_ref(), &store_path);
     };
     // A reminder being sent ends as shown or undelivered: every send has its
     // time limit, so this wait is bounded.
@@ -624,6 +638,36 @@ fn watch_history(store_path: &Path) -> Option<FileWatch> {
         }
     }
     watch_file(&marker)
+}
+
+/// Watches the sync folder `[sync]` names (none without it), anew when
+/// the config names another. Leaves this device's own subfolder out, by the
+/// history's device id.
+fn rewatch_sync_folder(
+    watch: &mut Option<FolderWatch>,
+    settings: Option<&crate::config::SyncSettings>,
+    store_path: &Path,
+) {
+    let folder = settings.map(|s| s.folder.as_path());
+    if watch.as_ref().map(FolderWatch::root) == folder {
+        return;
+    }
+    *watch = folder.and_then(|folder| {
+        let own = Store::open(store_path)
+            .and_then(|store| store.device_id())
+            .ok();
+        FolderWatch::new(folder, own)
+            .inspect_err(|e| warn!("cannot watch the sync folder {}: {e}", folder.display()))
+            .ok()
+    });
+}
+
+/// Waits for another device's files to change, or forever without a watch.
+async fn folder_changed(watch: &mut Option<FolderWatch>) -> std::io::Result<()> {
+    match watch {
+        Some(watch) => watch.changed().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The file naming the system time zone, unless `TZ` names a zone outright

@@ -29,6 +29,7 @@ use crate::core::{Input, Ticket};
 use crate::event::{Kind, NewEvent, Source};
 use crate::history::{self, ApplyError};
 use crate::store::{Store, StoreError};
+use crate::sync::{SyncError, Synced, Syncer};
 
 /// How long one write waits for another process's lock before the events
 /// are queued and retried.
@@ -127,6 +128,10 @@ struct Keeper {
     retry: Duration,
     /// The last problem logged, so a failing store is reported once.
     problem: Option<String>,
+    /// The sync folder's reader and writer, when `[sync]` is set.
+    syncer: Syncer,
+    /// The last problem with the sync folder logged, so it is reported once.
+    sync_problem: Option<String>,
 }
 
 impl Keeper {
@@ -144,6 +149,8 @@ impl Keeper {
             waiting,
             retry: RETRY_FIRST,
             problem: None,
+            syncer: Syncer::new(),
+            sync_problem: None,
         }
     }
 
@@ -188,6 +195,8 @@ impl Keeper {
                         let _ = answers.send(Input::Applied { ticket, outcome });
                     }
                     Job::Load { config, now } => {
+                        // Other devices' events first, so the plan counts them.
+                        self.sync(&config, now);
                         let loaded = self
                             .store()
                             .and_then(|store| history::load_state(store, &config, now));
@@ -226,10 +235,59 @@ impl Keeper {
     ) -> Result<history::Applied, ApplyError> {
         let store = self.store()?;
         let applied = history::apply(store, config, command, source, now);
-        if let Err(ApplyError::Store(e)) = &applied {
-            self.trouble("record a command", e);
+        match &applied {
+            Err(ApplyError::Store(e)) => self.trouble("record a command", e),
+            // Out to the other devices at once.
+            Ok(_) => self.sync(config, now),
+            Err(_) => {}
         }
         applied
+    }
+
+    /// Reads the other devices' events from the sync folder and writes this
+    /// device's new ones there, if `[sync]` is set. A folder that cannot be
+    /// used is reported once, until it works again; the local history goes
+    /// on either way.
+    fn sync(&mut self, config: &Config, now: Timestamp) {
+        let Some(settings) = &config.sync else {
+            return;
+        };
+        let mut syncer = std::mem::take(&mut self.syncer);
+        let synced = self
+            .store()
+            .ok()
+            .map(|store| syncer.sync(store, settings, now));
+        self.syncer = syncer;
+        // A store that cannot be opened is reported by the caller's own use.
+        let Some(synced) = synced else {
+            return;
+        };
+        match synced {
+            Ok(synced) => {
+                if self.sync_problem.take().is_some() {
+                    info!("the sync folder {} works again", settings.folder.display());
+                }
+                if synced != Synced::default() {
+                    info!(
+                        "sync: {} event(s) from other devices, {} written for them{}",
+                        synced.imported,
+                        synced.exported,
+                        match synced.waiting {
+                            0 => String::new(),
+                            n => format!(", {n} undo(s) waiting for their targets to arrive"),
+                        }
+                    );
+                }
+            }
+            Err(SyncError::Store(e)) => self.trouble("sync the history", &e),
+            Err(e) => {
+                let problem = e.to_string();
+                if self.sync_problem.as_deref() != Some(problem.as_str()) {
+                    warn!("{problem}");
+                    self.sync_problem = Some(problem);
+                }
+            }
+        }
     }
 
     /// The store, opened (again) if need be.

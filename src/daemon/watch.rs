@@ -113,10 +113,10 @@ struct Want {
 }
 
 /// One event, copied out of the read buffer.
-struct Event {
-    wd: i32,
-    mask: ReadFlags,
-    name: Option<OsString>,
+pub(super) struct Event {
+    pub(super) wd: i32,
+    pub(super) mask: ReadFlags,
+    pub(super) name: Option<OsString>,
 }
 
 impl FileWatch {
@@ -360,7 +360,7 @@ fn awaiting(file: &Path) -> Option<Want> {
 }
 
 /// Waits until the inotify descriptor is readable and reads all it has.
-async fn read_events(fd: &AsyncFd<OwnedFd>) -> io::Result<Vec<Event>> {
+pub(super) async fn read_events(fd: &AsyncFd<OwnedFd>) -> io::Result<Vec<Event>> {
     loop {
         let mut guard = fd.readable().await?;
         // Room for several of the largest events (a 255-byte name each).

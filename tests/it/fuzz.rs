@@ -1396,6 +1396,7 @@ proptest! {
             catch_up: secs(900),
             habits,
             builtins: Vec::new(),
+            sync: None,
         };
         let state = build_state(&g, &config, after);
         let plan = Plan::new(&config, &state);
@@ -1442,6 +1443,7 @@ proptest! {
             catch_up: secs(catch_up),
             habits,
             builtins: Vec::new(),
+            sync: None,
         };
         let state = build_state(&g, &config, cursor);
         let now = cursor.checked_add(secs(elapsed)).unwrap();
@@ -1497,6 +1499,7 @@ proptest! {
             catch_up: secs(900),
             habits,
             builtins: Vec::new(),
+            sync: None,
         };
         for habit in &config.habits {
             let _ = habit.schedule.next_after(&config.timezone, after);

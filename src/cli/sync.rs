@@ -1,0 +1,138 @@
+//! `habitd sync status`, and the sync a command does itself when it writes
+//! the history with no daemon running.
+
+use std::path::Path;
+
+use clap::{Args, Subcommand};
+use jiff::Timestamp;
+use log::warn;
+use serde_json::json;
+
+use super::Exit;
+use super::out::Out;
+use crate::config::{Config, SyncSettings};
+use crate::store::Store;
+use crate::sync::{SyncError, Syncer};
+use crate::timespec::HumanDuration;
+
+/// Arguments of `habitd sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SyncCommand,
+}
+
+/// The `sync` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Read the sync folder now, then show this device's id and name, the
+    /// other devices seen, the newest event from each, and how far behind
+    /// each one is.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<Exit> {
+    let SyncCommand::Status { json } = args.command;
+    let config = super::load_config(explicit)?;
+    let Some(settings) = &config.sync else {
+        return Err(super::UsageError(format!(
+            "sync is off: add a [sync] section to {}, e.g.\n\n[sync]\nfolder = \"~/Sync/habitd\"\nname = \"laptop\"\n\n(README: \"One history on every machine\")",
+            config.origin
+        ))
+        .into());
+    };
+    let mut store = super::open_store()?;
+    let now = Timestamp::now();
+    let problem = match Syncer::new().sync(&mut store, settings, now) {
+        Ok(_) => None,
+        Err(SyncError::Store(e)) => return Err(e.into()),
+        Err(e) => Some(e.to_string()),
+    };
+    let own = store.device_id()?;
+    let written = store.shared_since(0)?.last().map_or(0, |e| e.id.seq);
+    let devices = store.devices()?;
+    let mut out = Out::stdout();
+    if json {
+        let devices: Vec<_> = devices
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id.as_str(),
+                    "name": d.name,
+                    "events": d.events,
+                    "newest": d.newest_ms.and_then(|ms| Timestamp::from_millisecond(ms).ok()).map(|t| t.to_string()),
+                    "has_of_this_device": d.has_mine,
+                    "behind": d.has_mine.map(|has| (written - has).max(0)),
+                })
+            })
+            .collect();
+        let report = json!({
+            "device": own.as_str(),
+            "name": settings.device_name(),
+            "folder": settings.folder,
+            "problem": problem,
+            "shared_events": written,
+            "devices": devices,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        return out.finish().map(|()| Exit::Success);
+    }
+    writeln!(out, "this device  {own}  {}", settings.device_name())?;
+    writeln!(out, "folder       {}", settings.folder.display())?;
+    if let Some(problem) = &problem {
+        writeln!(out, "problem      {problem}")?;
+    }
+    if devices.is_empty() {
+        writeln!(
+            out,
+            "no other device seen yet: set up habitd with the same [sync] folder on another machine"
+        )?;
+    }
+    for device in &devices {
+        let name = device.name.as_deref().unwrap_or("(unnamed)");
+        let newest = match device
+            .newest_ms
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+        {
+            Some(at) => format!(
+                "newest {} ({} ago)",
+                at.to_zoned_datetime(config.timezone.clone())
+                    .strftime("%Y-%m-%d %H:%M"),
+                // To the minute: seconds are noise here.
+                HumanDuration(jiff::SignedDuration::from_mins(
+                    now.duration_since(at).as_mins().max(0)
+                ))
+            ),
+            None => "no events yet".to_string(),
+        };
+        let behind = match device.has_mine {
+            None if written > 0 => "has read none of this device's".to_string(),
+            None => "up to date".to_string(),
+            Some(has) if has >= written => "up to date with this device".to_string(),
+            Some(has) => format!("{} of this device's events behind", written - has),
+        };
+        writeln!(
+            out,
+            "{}  {name}: {} event(s), {newest}; {behind}",
+            device.id, device.events
+        )?;
+    }
+    out.finish().map(|()| Exit::Success)
+}
+
+/// Reads the other devices' events into `store` and writes this device's
+/// new ones, when `[sync]` is set; a problem is a warning, and the command
+/// goes on with the local history.
+pub(super) fn exchange(config: &Config, store: &mut Store, syncer: &mut Syncer, now: Timestamp) {
+    let Some(settings): Option<&SyncSettings> = config.sync.as_ref() else {
+        return;
+    };
+    if let Err(e) = syncer.sync(store, settings, now) {
+        warn!("{e}");
+    }
+}

@@ -1,0 +1,289 @@
+//! The store's side of sync (see [`crate::sync`]): this history's device
+//! id, its own shared events with global ids for the folder, and other
+//! devices' events recorded once each, in one transaction, with each
+//! `undone`'s target found by global id.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{RawEvent, Store, StoreError, sqlite_error};
+use crate::event::Kind;
+use crate::sync::{DeviceId, GlobalId, Peer, Shared, line};
+
+/// This device's shared events after id ?1 (with ?5, every device's), each
+/// with its target's origin and id there (a target of this device's own
+/// has neither: its global id is ours and its local id).
+const SHARED_SINCE: &str = "
+    SELECT e.id, e.at_ms, e.date, e.habit, e.kind, e.amount, e.until_ms, e.target, e.source,
+           e.data, e.origin, t.origin, COALESCE(t.origin_id, t.id), e.origin_id
+    FROM events AS e LEFT JOIN events AS t ON t.id = e.target
+    WHERE e.id > ?1 AND (?5 OR e.origin IS NULL)
+      AND e.kind NOT IN (?2, ?3, ?4)
+    ORDER BY e.id";
+
+/// Inserts ?1…?9 as an event from device ?10, its id there ?11.
+const INSERT_FROM: &str = "
+    INSERT INTO events (at_ms, date, habit, kind, amount, until_ms, target, source, data,
+                        origin, origin_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// Per other device: its events here, the newest one's instant, and the
+/// newest of its ids we have.
+const DEVICES: &str = "
+    WITH seen (id) AS (
+        SELECT id FROM devices
+        UNION SELECT DISTINCT origin FROM events WHERE origin IS NOT NULL
+    )
+    SELECT seen.id, d.name, d.has_mine,
+           (SELECT COUNT(*) FROM events WHERE origin = seen.id),
+           (SELECT MAX(at_ms) FROM events WHERE origin = seen.id),
+           (SELECT MAX(origin_id) FROM events WHERE origin = seen.id)
+    FROM seen LEFT JOIN devices AS d ON d.id = seen.id
+    ORDER BY seen.id";
+
+/// What this history knows of another device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceSummary {
+    /// Its id.
+    pub id: DeviceId,
+    /// The name it gives itself, if it said.
+    pub name: Option<String>,
+    /// Its events recorded here.
+    pub events: i64,
+    /// When the newest of them happened (by its clock).
+    pub newest_ms: Option<i64>,
+    /// The newest of its ids recorded here.
+    pub newest_id: Option<i64>,
+    /// The newest of this device's ids it says it has read.
+    pub has_mine: Option<i64>,
+}
+
+impl Store {
+    /// This history's device id (made with the schema).
+    pub fn device_id(&self) -> Result<DeviceId, StoreError> {
+        let id: String = self
+            .conn
+            .query_row("SELECT id FROM device", [], |row| row.get(0))
+            .map_err(|e| sqlite_error(&self.path, e))?;
+        // The schema's CHECK holds it to the form; only a damaged file fails.
+        id.parse().map_err(|problem| self.bad_event(0, problem))
+    }
+
+    /// This device's shared events ([`line::shared`]) recorded after id
+    /// `after`, in order, with global ids. An `undone` whose target is gone
+    /// (removed by hand) is left out: no other device could place it.
+    pub fn shared_since(&self, after: i64) -> Result<Vec<Shared>, StoreError> {
+        self.shared_events(after, false)
+    }
+
+    /// Every shared event here, each by its global id: the history as all
+    /// devices name it, for comparing two devices' histories.
+    #[cfg(test)]
+    pub(crate) fn history_by_global_id(&self) -> Result<Vec<Shared>, StoreError> {
+        self.shared_events(0, true)
+    }
+
+    fn shared_events(&self, after: i64, every_device: bool) -> Result<Vec<Shared>, StoreError> {
+        let own = self.device_id()?;
+        let kept: Vec<&str> = Kind::ALL
+            .into_iter()
+            .filter(|&k| !line::shared(k))
+            .map(Kind::as_str)
+            .collect();
+        let fail = |e| sqlite_error(&self.path, e);
+        let mut statement = self.conn.prepare_cached(SHARED_SINCE).map_err(fail)?;
+        let mut rows = statement
+            .query(params![after, kept[0], kept[1], kept[2], every_device])
+            .map_err(fail)?;
+        let mut shared = Vec::new();
+        while let Some(row) = rows.next().map_err(fail)? {
+            let raw = RawEvent::from_row(row).map_err(fail)?;
+            let mut event = raw
+                .decode()
+                .map_err(|problem| self.bad_event(raw.id, problem))?
+                .event;
+            let target_origin: Option<String> = row.get(11).map_err(fail)?;
+            let target_id: Option<i64> = row.get(12).map_err(fail)?;
+            let target = match (event.target.take(), target_id) {
+                (None, _) => None,
+                (Some(_), None) => continue,
+                (Some(_), Some(seq)) => Some(GlobalId {
+                    device: match target_origin {
+                        Some(origin) => origin
+                            .parse()
+                            .map_err(|problem| self.bad_event(raw.id, problem))?,
+                        None => own.clone(),
+                    },
+                    seq,
+                }),
+            };
+            let id = match (raw.origin, row.get::<_, Option<i64>>(13).map_err(fail)?) {
+                (Some(origin), Some(seq)) => GlobalId {
+                    device: origin
+                        .parse()
+                        .map_err(|problem| self.bad_event(raw.id, problem))?,
+                    seq,
+                },
+                _ => GlobalId {
+                    device: own.clone(),
+                    seq: raw.id,
+                },
+            };
+            shared.push(Shared { id, event, target });
+        }
+        Ok(shared)
+    }
+
+    /// Records those of `events` not recorded yet, and what `peers` say of
+    /// themselves, in one transaction. An `undone` whose target is not here
+    /// yet waits (in the history) and is recorded with it, by this merge or
+    /// a later one. This device's own events are here already and are left
+    /// out. Returns the events recorded and those still waiting.
+    pub fn merge(
+        &mut self,
+        events: &[Shared],
+        peers: &[(DeviceId, Peer)],
+    ) -> Result<(usize, usize), StoreError> {
+        let own = self.device_id()?;
+        self.write(|tx| {
+            let mut recorded = 0;
+            for (device, peer) in peers {
+                tx.prepare_cached(
+                    "INSERT INTO devices (id, name, has_mine) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE SET name = ?2, has_mine = ?3",
+                )?
+                .execute(params![device.as_str(), peer.name, peer.has_mine])?;
+            }
+            // Targets first: an `undone` never names another `undone`.
+            let (undos, others): (Vec<&Shared>, Vec<&Shared>) =
+                events.iter().partition(|e| e.target.is_some());
+            for event in others {
+                recorded += usize::from(record(tx, &own, event, None)?);
+            }
+            let mut waiting: Vec<Shared> = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached("SELECT line FROM sync_waiting")?;
+                let lines = stmt.query_map([], |row| row.get::<_, String>(0))?;
+                for text in lines {
+                    // Written by this code from a line that decoded.
+                    if let Ok(event) = line::decode(&text?) {
+                        waiting.push(event);
+                    }
+                }
+            }
+            for event in undos.into_iter().chain(&waiting) {
+                let Some(target) = find(tx, &own, event.target.as_ref())? else {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO sync_waiting (origin, origin_id, line)
+                         VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![
+                        event.id.device.as_str(),
+                        event.id.seq,
+                        line::encode(event)
+                    ])?;
+                    continue;
+                };
+                recorded += usize::from(record(tx, &own, event, Some(target))?);
+                tx.prepare_cached("DELETE FROM sync_waiting WHERE origin = ?1 AND origin_id = ?2")?
+                    .execute(params![event.id.device.as_str(), event.id.seq])?;
+            }
+            let still: i64 =
+                tx.query_row("SELECT COUNT(*) FROM sync_waiting", [], |row| row.get(0))?;
+            Ok((recorded, usize::try_from(still).unwrap_or(0)))
+        })
+    }
+
+    /// Per other device, the newest of its ids recorded here: what
+    /// `device.json` tells the others of how far this device has read.
+    pub fn has_of_others(&self) -> Result<Vec<(DeviceId, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = self.query(
+            "SELECT origin, MAX(origin_id) FROM events WHERE origin IS NOT NULL
+             GROUP BY origin ORDER BY origin",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(origin, seq)| Some((origin.parse().ok()?, seq)))
+            .collect())
+    }
+
+    /// What this history knows of each other device, by id.
+    pub fn devices(&self) -> Result<Vec<DeviceSummary>, StoreError> {
+        let rows = self.query(DEVICES, [], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, name, has_mine, events, newest_ms, newest_id)| {
+                Some(DeviceSummary {
+                    id: id.parse().ok()?,
+                    name,
+                    events,
+                    newest_ms,
+                    newest_id,
+                    has_mine,
+                })
+            })
+            .collect())
+    }
+
+    /// The name each other device gives itself, for showing where an event
+    /// came from.
+    pub fn device_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.query(
+            "SELECT id, name FROM devices WHERE name IS NOT NULL",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+    }
+}
+
+/// The local id of the event with global id `id`, if it is here.
+fn find(
+    tx: &rusqlite::Connection,
+    own: &DeviceId,
+    id: Option<&GlobalId>,
+) -> rusqlite::Result<Option<i64>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    if &id.device == own {
+        tx.prepare_cached("SELECT id FROM events WHERE id = ?1 AND origin IS NULL")?
+            .query_row([id.seq], |row| row.get(0))
+            .optional()
+    } else {
+        tx.prepare_cached("SELECT id FROM events WHERE origin = ?1 AND origin_id = ?2")?
+            .query_row(params![id.device.as_str(), id.seq], |row| row.get(0))
+            .optional()
+    }
+}
+
+/// Records `event` (with its target's local id) unless it is ours or here
+/// already; whether it was recorded.
+fn record(
+    tx: &rusqlite::Connection,
+    own: &DeviceId,
+    event: &Shared,
+    target: Option<i64>,
+) -> rusqlite::Result<bool> {
+    if &event.id.device == own || find(tx, own, Some(&event.id))?.is_some() {
+        return Ok(false);
+    }
+    let mut values = super::insert_values(&crate::event::NewEvent {
+        target,
+        ..event.event.clone()
+    });
+    values.push(rusqlite::types::Value::Text(event.id.device.to_string()));
+    values.push(rusqlite::types::Value::Integer(event.id.seq));
+    tx.prepare_cached(INSERT_FROM)?
+        .execute(rusqlite::params_from_iter(values))?;
+    Ok(true)
+}
