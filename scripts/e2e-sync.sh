@@ -5,7 +5,8 @@
 # habitd daemons (A and B), each with its own history and session bus, sync
 # through it. A `done` on A must be counted in B's `status --json` within
 # 60 s; the script prints how long the file took to reach B's folder and how
-# long until B counted it.
+# long until B counted it. B's `sync status` must name A, and A's must show
+# B up to date, which takes B's word back through Syncthing.
 #
 #   scripts/e2e-sync.sh
 #
@@ -250,10 +251,29 @@ def done_in_status(path, want):
     if habits["water"]["done"] != int(want):
         sys.exit(f"water done {habits['water']['done']}, want {want}")
 
+def device(path, id):
+    with open(path) as f:
+        devices = json.load(f)["devices"]
+    found = [d for d in devices if d["id"] == id]
+    if not found:
+        sys.exit(f"sync status names no device {id}; it names {[d['id'] for d in devices]}")
+    return found[0]
+
+def seen(path, id, name, events):
+    d = device(path, id)
+    if (d["name"], d["events"]) != (name, int(events)):
+        sys.exit(f"device {id}: name {d['name']!r} and {d['events']} event(s), want {name!r} and {events}")
+
+def caught_up(path, id):
+    d = device(path, id)
+    if d["has_of_this_device"] is None or d["behind"] != 0:
+        sys.exit(f"device {id}: has {d['has_of_this_device']} of this device's events, {d['behind']} behind")
+
 check, *args = sys.argv[1:]
 {"free-ports": free_ports, "api-key": api_key, "lock-down": lock_down, "ping": ping,
  "add-device": add_device, "add-folder": add_folder, "connected": connected, "idle": idle,
- "only-loopback": only_loopback, "done-in-status": done_in_status}[check](*args)
+ "only-loopback": only_loopback, "done-in-status": done_in_status, "seen": seen,
+ "caught-up": caught_up}[check](*args)
 PY
 # The interpreter itself, not a shim that might look for itself under $HOME.
 python=$(python3 -c 'import sys; print(sys.executable)')
@@ -398,10 +418,15 @@ synced=$(ms_since "$t0")
 wait_for "water done 1 in B's status --json" 600 water_done b 1
 counted=$(ms_since "$t0")
 say "a done on A: in A's folder after $written ms, in B's after $synced ms, counted in B's status --json after $counted ms (each polled every 0.1 s)"
-on b "$bin" sync status >"$work/sync-status-b.txt"
-grep -qF "${hid[a]}" "$work/sync-status-b.txt" ||
-  fail "habitd sync status on B does not name A's device ${hid[a]}: $(cat "$work/sync-status-b.txt")"
-say "habitd sync status on B names A (${hid[a]})"
+
+# And back: B's daemon says in its device.json how far it has read A, and
+# that reaches A. (Before any `sync status` on B, which would write it too.)
+caught_up() { on a "$bin" sync status --json >"$work/sync-status-a.json" && helper caught-up "$work/sync-status-a.json" "${hid[b]}"; }
+wait_for "A's sync status to show B up to date with A" 300 caught_up
+say "A's sync status shows B up to date $(ms_since "$t0") ms after the done"
+on b "$bin" sync status --json >"$work/sync-status-b.json"
+helper seen "$work/sync-status-b.json" "${hid[a]}" a 1
+say "habitd sync status on B: $(on b "$bin" sync status | grep -F "${hid[a]}")"
 
 # Syncthing's own files in the folder (.stfolder, its temporary files while
 # it writes) and the other device's files are nothing to warn about.
