@@ -19,10 +19,10 @@
 # is generated with `syncthing generate`, and its config.xml is edited before
 # the first `serve` (GUI, REST and the one listen address on 127.0.0.1;
 # discovery, relays, NAT, usage and crash reports and upgrades off). Where it
-# may (as root), the script also runs in a network namespace of its own that
-# has only a loopback interface, so a setting missed would fail rather than
-# reach the internet; and at the end it checks that every socket either
-# Syncthing holds is on 127.0.0.1.
+# may (as root, or with user namespaces), the script also runs in a network
+# namespace of its own that has only a loopback interface, so a setting
+# missed would fail rather than reach the internet; and at the end it checks
+# that every socket either Syncthing holds is on 127.0.0.1.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -46,17 +46,23 @@ fi
 [ -x "$bin" ] || fail "no habitd binary at $bin"
 
 # Once, from outside: the same script again in a network namespace with only
-# loopback. The namespace is recognised by its id, not by a flag anyone could
-# set.
+# loopback; as root, or else as root of a user namespace of its own where the
+# kernel allows one. The namespace is recognised by its id, not by a flag
+# anyone could set.
 here_net=$(readlink /proc/self/ns/net)
-if [ -z "${E2E_SYNC_OUTER_NET:-}" ] && unshare --net true 2>/dev/null; then
-  E2E_SYNC_OUTER_NET=$here_net HABITD_BIN=$bin exec unshare --net -- "$0" "$@"
+if [ -z "${E2E_SYNC_OUTER_NET:-}" ]; then
+  for how in "--net" "--net --map-root-user"; do
+    read -ra netns <<<"unshare $how"
+    if "${netns[@]}" true 2>/dev/null; then
+      E2E_SYNC_OUTER_NET=$here_net HABITD_BIN=$bin exec "${netns[@]}" -- "$0" "$@"
+    fi
+  done
 fi
 if [ -n "${E2E_SYNC_OUTER_NET:-}" ] && [ "$here_net" != "$E2E_SYNC_OUTER_NET" ]; then
   ip link set lo up
   say "in a network namespace of its own: loopback only"
 else
-  say "warning: no network namespace of its own (unshare --net needs root); Syncthing's config alone keeps it on 127.0.0.1" >&2
+  say "warning: no network namespace of its own (unshare --net needs root or user namespaces); Syncthing's config alone keeps it on 127.0.0.1" >&2
 fi
 
 # Syncthing dials through a proxy named in the environment, and Python's
