@@ -142,7 +142,9 @@ wait_for() {
   fail "timed out waiting for $what${last:+: $last}"
 }
 
-# Milliseconds since $1, an $EPOCHREALTIME.
+# Milliseconds since $1, an $EPOCHREALTIME (with a point, whatever the
+# locale, so that awk reads it).
+export LC_NUMERIC=C
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 
 # Syncthing's config and REST API, and the checks on JSON, in one small
