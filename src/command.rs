@@ -621,8 +621,25 @@ pub struct Context {
 fn undo_entry(entry: &DiaryEntry, now: Timestamp, source: Source) -> NewEvent {
     NewEvent {
         target: Some(entry.id),
-        ..NewEvent::new(now, entry.night, None, Kind::Undone, source)
+        ..NewEvent::new(
+            undo_instant(entry.at, now),
+            entry.night,
+            None,
+            Kind::Undone,
+            source,
+        )
     }
+}
+
+/// When an `undone` of an event that happened at `target_at` happens: now,
+/// or just after its target if that is later. The target may come from
+/// another device whose clock runs ahead (see [`crate::sync`]); an undo is
+/// never shown before what it takes back.
+fn undo_instant(target_at: Timestamp, now: Timestamp) -> Timestamp {
+    let just_after = target_at
+        .checked_add(SignedDuration::from_millis(1))
+        .unwrap_or(target_at);
+    now.max(just_after)
 }
 
 /// The events `command` becomes, given what the history says (`context`).
@@ -684,6 +701,7 @@ pub fn events(
                 (None, None) => return Err(Rejected("nothing to undo".to_string())),
             };
             Ok(vec![NewEvent {
+                at: undo_instant(target.at, now),
                 date: target.date,
                 target: Some(target.id),
                 amount: target.amount,
@@ -1411,6 +1429,38 @@ mod tests {
             },
             origin: None,
         }
+    }
+
+    #[test]
+    fn an_undo_is_never_before_its_target_whatever_the_clocks() {
+        let c = config();
+        let undo = Command::Undo { habit: None };
+        // Recorded on a device whose clock is five minutes ahead of ours.
+        let mut ahead = done_event(7, "water", "2026-11-26", 1);
+        ahead.event.at = now() + SignedDuration::from_mins(5);
+        ahead.origin = Some("00000000000000aa".to_string());
+        let context = Context {
+            last_done: Some(ahead.clone()),
+            ..Context::default()
+        };
+        let undone = events(&c, &undo, &context, Source::Cli, now()).unwrap();
+        assert_eq!(undone[0].target, Some(7));
+        assert!(
+            undone[0].at > ahead.at,
+            "{} after {}",
+            undone[0].at,
+            ahead.at
+        );
+        // With clocks that agree, it happens now.
+        let behind = Context {
+            last_done: Some(done_event(7, "water", "2026-11-26", 1)),
+            ..Context::default()
+        };
+        let later = now() + SignedDuration::from_secs(30);
+        assert_eq!(
+            events(&c, &undo, &behind, Source::Cli, later).unwrap()[0].at,
+            later
+        );
     }
 
     #[test]

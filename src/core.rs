@@ -32,7 +32,9 @@
 //! check-in, whose No and Yes record last night in the cramp diary through
 //! the same requests as the command line, and which is not asked (recorded
 //! `skipped`) once that night is recorded, and closed when it gets recorded
-//! elsewhere; and the weekly look back, whose figures the history thread
+//! elsewhere (as is any reminder on screen whose goal is met, or whose day
+//! is made a rest day, by a command, another writer of the history or
+//! another device through sync); and the weekly look back, whose figures the history thread
 //! works out ([`Effect::Week`]) and whose Report button opens the report
 //! ([`Effect::OpenReport`]).
 

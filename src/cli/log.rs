@@ -2,6 +2,7 @@
 //! diary's entries with their details.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 
 use clap::Args;
@@ -48,10 +49,24 @@ struct Row<'a> {
     source: &'a str,
     /// The details, as the JSON they are stored as (not as a string).
     data: Option<serde_json::Value>,
+    /// The device it was recorded on, when another one (see `habitd sync`).
+    device: Option<&'a str>,
+}
+
+/// The names of the other devices events came from, by device id.
+struct Devices(HashMap<String, String>);
+
+impl Devices {
+    /// The name of the device `event` was recorded on (its id if it gave
+    /// none), `None` for this device.
+    fn of<'e>(&'e self, event: &'e Event) -> Option<&'e str> {
+        let origin = event.origin.as_deref()?;
+        Some(self.0.get(origin).map_or(origin, String::as_str))
+    }
 }
 
 impl<'a> Row<'a> {
-    fn new(event: &'a Event, tz: &jiff::tz::TimeZone) -> Row<'a> {
+    fn new(event: &'a Event, tz: &jiff::tz::TimeZone, devices: &'a Devices) -> Row<'a> {
         let show = |at: Timestamp| rfc3339(at, tz);
         Row {
             id: event.id,
@@ -69,6 +84,7 @@ impl<'a> Row<'a> {
                 .data
                 .as_deref()
                 .map(|data| serde_json::from_str(data).unwrap_or_else(|_| data.to_string().into())),
+            device: devices.of(event),
         }
     }
 }
@@ -115,15 +131,19 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         }
     };
     let tz = &config.timezone;
+    let devices = Devices(store.device_names()?.into_iter().collect());
     let mut out = Out::stdout();
     if args.json {
         let mut array = JsonArray::default();
-        each_event(&mut |event| out.write_str(&array.item(&Row::new(&event, tz))?))?;
+        each_event(&mut |event| out.write_str(&array.item(&Row::new(&event, tz, &devices))?))?;
         out.write_str(array.end())?;
     } else if args.csv {
         // CSV is for export, so user text goes out as recorded, quoted
         // where RFC 4180 needs it; only text meant for a terminal is escaped.
-        writeln!(out, "id,at,date,habit,kind,amount,until,target,source,data")?;
+        writeln!(
+            out,
+            "id,at,date,habit,kind,amount,until,target,source,data,device"
+        )?;
         // Each line is put together in one buffer, by hand: a century's
         // export is 740,000 of them, and `writeln!` with nine arguments, and
         // then `write!` for each number, were a fifth of its time.
@@ -157,6 +177,10 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
             if let Some(data) = &event.data {
                 line.push_str(&csv_field(data));
             }
+            line.push(',');
+            if let Some(device) = devices.of(&event) {
+                line.push_str(&csv_field(device));
+            }
             line.push('\n');
             out.write_str(&line)
         })?;
@@ -177,7 +201,11 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         let mut shown = false;
         each_event(&mut |event| {
             shown = true;
-            let r = Row::new(&event, tz);
+            let r = Row::new(&event, tz, &devices);
+            let device = r
+                .device
+                .map(|device| format!(" on {}", escape(device)))
+                .unwrap_or_default();
             let amount = r.amount.map(|a| format!(" {a}")).unwrap_or_default();
             let until = r
                 .until
@@ -187,7 +215,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
             let diary = diary_text(&event);
             writeln!(
                 out,
-                "{}  {:width$}  {}{amount}{until}{diary}  ({})",
+                "{}  {:width$}  {}{amount}{until}{diary}  ({}{device})",
                 r.at,
                 escape(r.habit),
                 r.kind,

@@ -1219,6 +1219,48 @@ mod tests {
 
     const ONE_HABIT: &str = "[habits.a]\ntitle = \"A\"\nat = \"12:00\"\n";
 
+    #[test]
+    fn sync_is_off_unless_its_folder_is_set() {
+        assert_eq!(config(ONE_HABIT).sync, None);
+        let home = std::env::var_os("HOME").unwrap();
+        let sync = config(&format!(
+            "{ONE_HABIT}[sync]\nfolder = \"~/Sync/habitd\"\nname = \" laptop \"\n"
+        ))
+        .sync
+        .unwrap();
+        assert_eq!(sync.folder, std::path::Path::new(&home).join("Sync/habitd"));
+        assert_eq!(sync.device_name(), "laptop");
+        let unnamed = config(&format!("{ONE_HABIT}[sync]\nfolder = \"/srv/sync\"\n"))
+            .sync
+            .unwrap();
+        assert_eq!(unnamed.name, None);
+        assert!(!unnamed.device_name().is_empty(), "the host name stands in");
+    }
+
+    #[test]
+    fn sync_errors_name_the_key_and_show_an_example() {
+        assert_eq!(
+            errors(&format!(
+                "{ONE_HABIT}[sync]\nfodler = \"~/Sync\"\nname = \"\"\n"
+            )),
+            [
+                "c.toml:4:1: sync.folder: no folder: set the folder your sync tool shares, e.g. folder = \"~/Sync/habitd\"",
+                "c.toml:5:1: sync.fodler: unknown key \"fodler\"; did you mean \"folder\"?",
+                "c.toml:6:8: sync.name: expected a name of 1 to 64 characters without control characters, e.g. \"laptop\"",
+            ]
+        );
+        assert_eq!(
+            errors(&format!("{ONE_HABIT}[sync]\nfolder = \"Sync/habitd\"\n")),
+            [
+                "c.toml:5:10: sync.folder: expected an absolute path or one starting with ~/, e.g. \"~/Sync/habitd\" or \"/home/me/Sync/habitd\""
+            ]
+        );
+        assert_eq!(
+            errors(&format!("sync = \"~/Sync\"\n{ONE_HABIT}")),
+            ["c.toml:1:8: sync: expected a table, found string"]
+        );
+    }
+
     fn builtins(sections: &str) -> Vec<(String, String)> {
         config(&format!("{ONE_HABIT}{sections}"))
             .builtins

@@ -200,6 +200,7 @@ impl FolderWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::watch::testing::{self, seen, unseen};
     use std::fs;
 
     const A: &str = "00000000000000aa";
@@ -211,16 +212,10 @@ mod tests {
         watch
     }
 
-    async fn seen(watch: &mut FolderWatch, what: &str) {
-        tokio::time::timeout(Duration::from_secs(5), watch.changed())
-            .await
-            .unwrap_or_else(|_| panic!("{what} is reported"))
-            .unwrap();
-    }
-
-    async fn unseen(watch: &mut FolderWatch, what: &str) {
-        let reported = tokio::time::timeout(Duration::from_millis(300), watch.changed()).await;
-        assert!(reported.is_err(), "{what} must not be reported");
+    impl testing::Watch for FolderWatch {
+        async fn change(&mut self) -> io::Result<()> {
+            self.changed().await
+        }
     }
 
     #[tokio::test]

@@ -4,9 +4,11 @@
 //! Like mini-redis's expiry task, it is one loop: wait for the next thing to
 //! happen — the wall-clock timer, a D-Bus request, a button or a delivery
 //! result, the history thread's answer, a save of the config, a change of
-//! the system time zone, another process writing the history, the screen
-//! being locked or unlocked ([`presence`]), a signal, the shutdown future — hand it to the core with the time it happened, and
-//! carry out what the core says. There is no periodic tick, so an idle
+//! the system time zone, another process writing the history, another
+//! device's events arriving in the sync folder ([`folder_watch`]), the
+//! screen being locked or unlocked ([`presence`]), a signal, the shutdown
+//! future — hand it to the core with the time it happened, and carry out
+//! what the core says. There is no periodic tick, so an idle
 //! daemon does not wake. The clock is read in one place, the store is never
 //! called from the loop (see [`recorder`]), and every call to the
 //! notification server has a time limit.
@@ -334,7 +336,11 @@ async fn serve(
             () = &mut shutdown => break Ok(()),
         };
         shell.perform(core.step(input, Timestamp::now()), &core, &mut timer)?;
-        rewatch_sync_folder(&mut sync_watch, core.config().sync.as_ref(), &store_path);
+        if rewatch_sync_folder(&mut sync_watch, core.config().sync.as_ref(), &store_path) {
+            // A folder named by a config just reloaded: what is there already.
+            let read = core.step(Input::HistoryChanged, Timestamp::now());
+            shell.perform(read, &core, &mut timer)?;
+        }
     };
     // A reminder being sent ends as shown or undelivered: every send has its
     // time limit, so this wait is bounded.
@@ -641,16 +647,16 @@ fn watch_history(store_path: &Path) -> Option<FileWatch> {
 }
 
 /// Watches the sync folder `[sync]` names (none without it), anew when
-/// the config names another. Leaves this device's own subfolder out, by the
-/// history's device id.
+/// the config names another; returns whether it began watching one. Leaves
+/// this device's own subfolder out, by the history's device id.
 fn rewatch_sync_folder(
     watch: &mut Option<FolderWatch>,
     settings: Option<&crate::config::SyncSettings>,
     store_path: &Path,
-) {
+) -> bool {
     let folder = settings.map(|s| s.folder.as_path());
     if watch.as_ref().map(FolderWatch::root) == folder {
-        return;
+        return false;
     }
     *watch = folder.and_then(|folder| {
         let own = Store::open(store_path)
@@ -660,6 +666,7 @@ fn rewatch_sync_folder(
             .inspect_err(|e| warn!("cannot watch the sync folder {}: {e}", folder.display()))
             .ok()
     });
+    watch.is_some()
 }
 
 /// Waits for another device's files to change, or forever without a watch.

@@ -388,6 +388,33 @@ pub(super) async fn read_events(fd: &AsyncFd<OwnedFd>) -> io::Result<Vec<Event>>
     }
 }
 
+/// What the watches' tests share: waiting for a change, or for none.
+#[cfg(test)]
+pub(super) mod testing {
+    use std::io;
+    use std::time::Duration;
+
+    /// A watch whose changes a test waits for.
+    pub trait Watch {
+        /// The watch's own `changed`.
+        async fn change(&mut self) -> io::Result<()>;
+    }
+
+    /// Waits for a change to be reported.
+    pub async fn seen(watch: &mut impl Watch, what: &str) {
+        tokio::time::timeout(Duration::from_secs(5), watch.change())
+            .await
+            .unwrap_or_else(|_| panic!("{what} is reported"))
+            .unwrap();
+    }
+
+    /// Checks that no change is reported for a while (several settle times).
+    pub async fn unseen(watch: &mut impl Watch, what: &str) {
+        let reported = tokio::time::timeout(Duration::from_millis(300), watch.change()).await;
+        assert!(reported.is_err(), "{what} must not be reported");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,18 +428,12 @@ mod tests {
         FileWatch::with_settle(path, SETTLE).unwrap()
     }
 
-    /// Waits for a change to be reported.
-    async fn seen(watch: &mut FileWatch, what: &str) {
-        tokio::time::timeout(Duration::from_secs(5), watch.changed())
-            .await
-            .unwrap_or_else(|_| panic!("{what} is reported"))
-            .unwrap();
-    }
+    use testing::{seen, unseen};
 
-    /// Checks that no change is reported for a while (several settle times).
-    async fn unseen(watch: &mut FileWatch, what: &str) {
-        let reported = tokio::time::timeout(Duration::from_millis(300), watch.changed()).await;
-        assert!(reported.is_err(), "{what} must not be reported");
+    impl testing::Watch for FileWatch {
+        async fn change(&mut self) -> io::Result<()> {
+            self.changed().await
+        }
     }
 
     #[tokio::test]

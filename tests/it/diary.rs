@@ -259,18 +259,18 @@ fn log_shows_the_details_escaped_on_the_terminal_and_as_recorded_in_csv_and_json
     let mut rows = csv.split_inclusive('\n');
     assert_eq!(
         rows.next(),
-        Some("id,at,date,habit,kind,amount,until,target,source,data\n")
+        Some("id,at,date,habit,kind,amount,until,target,source,data,device\n")
     );
     assert_eq!(
         rows.next(),
         Some(
             format!(
-                "1,{at_rfc},{night},,cramp,,,,cli,\"{{\"\"leg\"\":\"\"both\"\",\"\"minutes\"\":12,\"\"when\"\":\"\"walking\"\",\"\"note\"\":\"\"a, \\\"\"b\\\"\"\\n\\u001b[31m\"\"}}\"\n"
+                "1,{at_rfc},{night},,cramp,,,,cli,\"{{\"\"leg\"\":\"\"both\"\",\"\"minutes\"\":12,\"\"when\"\":\"\"walking\"\",\"\"note\"\":\"\"a, \\\"\"b\\\"\"\\n\\u001b[31m\"\"}}\",\n"
             )
             .as_str()
         )
     );
-    assert!(rows.next().unwrap().ends_with(",no_cramps,,,,cli,\n"));
+    assert!(rows.next().unwrap().ends_with(",no_cramps,,,,cli,,\n"));
 
     let events = log_events(&home);
     assert_eq!(
@@ -572,7 +572,7 @@ fn log_cramp_shows_the_diary_alone_with_what_was_taken_back() {
     ));
     assert_eq!(
         csv,
-        "id,at,date,habit,kind,amount,until,target,source,data\n"
+        "id,at,date,habit,kind,amount,until,target,source,data,device\n"
     );
     let all = succeeded(&home.habitd(None, &["log", "--csv"]));
     assert_eq!(all.lines().count(), 5, "{all}");

@@ -362,7 +362,7 @@ fn log_prints_the_history_as_text_and_csv() {
     assert_eq!(success(&home.habitd(None, &["log"])), "no history yet\n");
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
-        "id,at,date,habit,kind,amount,until,target,source,data\n"
+        "id,at,date,habit,kind,amount,until,target,source,data,device\n"
     );
 
     fixed_history(&home);
@@ -382,15 +382,15 @@ fn log_prints_the_history_as_text_and_csv() {
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source,data
-1,2026-03-28T09:00:00+01:00,2026-03-28,water,reminded,,,,daemon,
-2,2026-03-28T09:05:12+01:00,2026-03-28,water,done,2,,,notification,
-3,2026-03-28T09:30:00+01:00,2026-03-28,water,undone,2,,2,cli,
-4,2026-03-28T10:00:00+01:00,2026-03-28,water,snoozed,,2026-03-28T10:20:00+01:00,,cli,
-5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,
-6,2026-03-28T22:00:00+01:00,2026-03-28,,paused,,2026-03-29T08:00:00+02:00,,cli,
-7,2026-03-29T07:00:00+02:00,2026-03-29,,resumed,,,,cli,
-8,2026-03-29T12:00:00+02:00,2026-03-29,water,missed,3,,,daemon,
+id,at,date,habit,kind,amount,until,target,source,data,device
+1,2026-03-28T09:00:00+01:00,2026-03-28,water,reminded,,,,daemon,,
+2,2026-03-28T09:05:12+01:00,2026-03-28,water,done,2,,,notification,,
+3,2026-03-28T09:30:00+01:00,2026-03-28,water,undone,2,,2,cli,,
+4,2026-03-28T10:00:00+01:00,2026-03-28,water,snoozed,,2026-03-28T10:20:00+01:00,,cli,,
+5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,,
+6,2026-03-28T22:00:00+01:00,2026-03-28,,paused,,2026-03-29T08:00:00+02:00,,cli,,
+7,2026-03-29T07:00:00+02:00,2026-03-29,,resumed,,,,cli,,
+8,2026-03-29T12:00:00+02:00,2026-03-29,water,missed,3,,,daemon,,
 "
     );
     // `--since` goes by the day an event counts for.
@@ -405,8 +405,8 @@ id,at,date,habit,kind,amount,until,target,source,data
     assert_eq!(
         success(&home.habitd(None, &["log", "walk", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source,data
-5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,
+id,at,date,habit,kind,amount,until,target,source,data,device
+5,2026-03-28T17:00:00+01:00,2026-03-29,walk,skipped,,,,dbus,,
 "
     );
 }
@@ -479,9 +479,9 @@ fn log_escapes_user_text_on_the_terminal_and_keeps_it_in_csv() {
     assert_eq!(
         success(&home.habitd(None, &["log", "--csv"])),
         "\
-id,at,date,habit,kind,amount,until,target,source,data
-1,2026-03-28T10:00:00+01:00,2026-03-28,\"tea, \"\"green\"\"\n\u{1b}[2J\",done,1,,,cli,
-2,2026-03-28T11:00:00+01:00,2026-03-28,water,skipped,,,,cli,
+id,at,date,habit,kind,amount,until,target,source,data,device
+1,2026-03-28T10:00:00+01:00,2026-03-28,\"tea, \"\"green\"\"\n\u{1b}[2J\",done,1,,,cli,,
+2,2026-03-28T11:00:00+01:00,2026-03-28,water,skipped,,,,cli,,
 "
     );
 }
