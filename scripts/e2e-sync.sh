@@ -329,8 +329,8 @@ wait_for "Syncthing B connected to A" 600 st b connected "${id[a]}" >/dev/null
 for dev in a b; do wait_for "folder $folder_id idle on Syncthing $dev" 300 st "$dev" idle "$folder_id"; done
 say "connected and idle after $(ms_since "$t0") ms"
 
-# 3. Syncthing alone: a file written on A (whole, by rename, as habitd
-# writes) appears on B, and its removal too.
+# 3. Syncthing alone: a file written on A (whole, by rename) appears on B,
+# and its removal too.
 probe=e2e-probe-$$
 printf 'written on A at %s\n' "$EPOCHREALTIME" >"${folder[a]}/.$probe.tmp"
 t0=$EPOCHREALTIME
