@@ -264,6 +264,26 @@ fn a_deleted_device_folder_loses_nothing_and_ours_is_written_again() {
 }
 
 #[test]
+fn a_lost_history_comes_back_from_the_folder() {
+    let mut pair = Pair::new();
+    pair.a.0.append(&done("water", "2026-11-27", 3)).unwrap();
+    pair.sync_a();
+    // A's disk is replaced: a new, empty history, syncing the same folder.
+    let disk = tempfile::tempdir().unwrap();
+    let mut fresh = store_in(disk.path());
+    assert_ne!(fresh.device_id().unwrap(), pair.a.0.device_id().unwrap());
+    let synced = Syncer::new()
+        .sync(&mut fresh, &settings(&pair.folder, "a"), now())
+        .unwrap();
+    assert_eq!(
+        synced.imported, 1,
+        "the old history's event, as another device's"
+    );
+    let day = "2026-11-27".parse().unwrap();
+    assert_eq!(fresh.daily_totals("water").unwrap(), [(day, 3)]);
+}
+
+#[test]
 fn an_undo_waits_for_its_target_and_is_recorded_with_it() {
     let mut pair = Pair::new();
     let a_id = pair.a.0.device_id().unwrap();
