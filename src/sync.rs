@@ -230,10 +230,9 @@ impl Syncer {
         Ok(synced)
     }
 
-    /// Reads every other device's changed files, merging each file in a
-    /// transaction of its own, so that reading years of another device's
-    /// history at once holds one month of it in memory, not all of it. The
-    /// outer error is the folder's, the inner the store's.
+    /// Reads every other device's changed files, each merged in batches of
+    /// their own (see [`Syncer::merge_segment`]). The outer error is the
+    /// folder's, the inner the store's.
     fn import(
         &mut self,
         store: &mut Store,
