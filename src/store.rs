@@ -15,7 +15,9 @@
 //! that it stores and returns [`Event`]s and answers a few aggregate
 //! questions in SQL, but what a total, a skip or a pause means is decided
 //! by the plan and the CLI. Normal use never updates or deletes a row; a
-//! correction is a new event.
+//! correction is a new event. (The one exception: a history copied to
+//! another machine takes a new device id there, once; see
+//! `Store::settle_device`.)
 //!
 //! Durability: every write is one `BEGIN IMMEDIATE` transaction, so a write is
 //! either wholly there or not at all. The database runs in WAL mode with
@@ -282,14 +284,22 @@ CREATE INDEX events_diary ON events (kind, date) WHERE kind IN ('cramp', 'no_cra
 "#,
     ),
     r#"
--- Sync (see sync.rs). This history's device id, made once, here, so that
--- every history has one from the moment it exists and an old one gets one
--- as it is brought up to date: 64 random bits as 16 hex digits.
+-- Sync (see sync.rs). This history's device id, made here, so that every
+-- history has one from the moment it exists and an old one gets one as it
+-- is brought up to date: 64 random bits as 16 hex digits. `machine` is the
+-- machine it was made on (its /etc/machine-id, taken at the first open):
+-- a history copied to another machine takes a new id there (see
+-- Store::settle_device), so two machines never write as one.
 CREATE TABLE device (
-    one INTEGER PRIMARY KEY CHECK (one = 1),
-    id  TEXT NOT NULL CHECK (length(id) = 16 AND id NOT GLOB '*[^0-9a-f]*')
+    one     INTEGER PRIMARY KEY CHECK (one = 1),
+    id      TEXT NOT NULL CHECK (length(id) = 16 AND id NOT GLOB '*[^0-9a-f]*'),
+    machine TEXT
 ) STRICT;
 INSERT INTO device (one, id) VALUES (1, lower(hex(randomblob(8))));
+-- The ids this history had before it was copied or moved: the events
+-- recorded under them are this history's to tell the other devices too,
+-- under those ids.
+CREATE TABLE device_former (id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
 
 -- An event recorded on another device carries that device's id and its id
 -- there (its global id); this device's own events have neither, and their
@@ -727,6 +737,7 @@ impl Store {
         if !up_to_date {
             store.migrate()?;
         }
+        store.settle_device(crate::sync::machine_id().as_deref())?;
         Ok(store)
     }
 
@@ -2547,6 +2558,7 @@ mod tests {
             new,
             [
                 "device",
+                "device_former",
                 "devices",
                 "events_diary",
                 "events_origin",

@@ -365,6 +365,17 @@ impl Syncer {
     }
 }
 
+/// This machine's id (systemd's `/etc/machine-id`, or D-Bus's copy), which
+/// tells a history copied to another machine from the original; `None`
+/// where there is none.
+pub fn machine_id() -> Option<String> {
+    ["/etc/machine-id", "/var/lib/dbus/machine-id"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|text| text.trim().to_string())
+        .find(|id| !id.is_empty())
+}
+
 /// Whether a file of this name in another device's subfolder is read: a
 /// segment or its `device.json`. The folder watch asks, so that a sync
 /// tool's temporary files wake nothing.

@@ -9,14 +9,16 @@ use super::{RawEvent, Store, StoreError, sqlite_error};
 use crate::event::Kind;
 use crate::sync::{DeviceId, GlobalId, Peer, Shared, line};
 
-/// This device's shared events after id ?1 (with ?5, every device's), each
-/// with its target's origin and id there (a target of this device's own
-/// has neither: its global id is ours and its local id).
+/// This device's shared events after id ?1 — its own, and those recorded
+/// under its former ids — (with ?5, every device's), each with its target's
+/// origin and id there (a target of this device's own has neither: its
+/// global id is ours and its local id).
 const SHARED_SINCE: &str = "
     SELECT e.id, e.at_ms, e.date, e.habit, e.kind, e.amount, e.until_ms, e.target, e.source,
            e.data, e.origin, t.origin, COALESCE(t.origin_id, t.id), e.origin_id
     FROM events AS e LEFT JOIN events AS t ON t.id = e.target
-    WHERE e.id > ?1 AND (?5 OR e.origin IS NULL)
+    WHERE e.id > ?1
+      AND (?5 OR e.origin IS NULL OR e.origin IN (SELECT id FROM device_former))
       AND e.kind NOT IN (?2, ?3, ?4)
     ORDER BY e.id";
 
@@ -69,7 +71,9 @@ impl Store {
     }
 
     /// This device's shared events ([`line::shared`]) recorded after id
-    /// `after`, in order, with global ids. An `undone` whose target is gone
+    /// `after`, in order, with global ids: those recorded here, and those
+    /// recorded under an id it had before it was copied to another machine
+    /// (each under that id, and still numbered by its id here). An `undone` whose target is gone
     /// (removed by hand) is left out: no other device could place it.
     pub fn shared_since(&self, after: i64) -> Result<Vec<Shared>, StoreError> {
         self.shared_events(after, false)
@@ -131,6 +135,65 @@ impl Store {
             shared.push(Shared { id, event, target });
         }
         Ok(shared)
+    }
+
+    /// Makes sure this history is the device its id says, on `machine`
+    /// (this machine's id; `None` where it has none, and nothing is
+    /// checked). A history opened first on this machine notes it. One
+    /// made on another machine — a copy, or moved with its files — takes a
+    /// new device id here: the events recorded so far keep their global ids
+    /// (their origin becomes the old id, their number stays their id), so
+    /// that the machine it came from, writing under the old id, and this
+    /// one never write as one device, and no event is counted twice. The
+    /// only rows habitd ever changes, once, in one transaction.
+    pub(crate) fn settle_device(&mut self, machine: Option<&str>) -> Result<(), StoreError> {
+        let Some(here) = machine else {
+            return Ok(());
+        };
+        let noted = |conn: &rusqlite::Connection| -> rusqlite::Result<Option<String>> {
+            conn.query_row("SELECT machine FROM device", [], |row| row.get(0))
+        };
+        let noted_here = noted(&self.conn).map_err(|e| sqlite_error(&self.path, e))?;
+        if noted_here.as_deref() == Some(here) || self.cannot_write.is_some() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let rekeyed = self.write(|tx| {
+            // Again under the write lock: another process may have been first.
+            match noted(tx)? {
+                Some(machine) if machine == here => Ok(None),
+                None => {
+                    tx.execute("UPDATE device SET machine = ?1", [here])?;
+                    Ok(None)
+                }
+                Some(_) => {
+                    let old: String =
+                        tx.query_row("SELECT id FROM device", [], |row| row.get(0))?;
+                    tx.execute(
+                        "INSERT OR IGNORE INTO device_former (id) VALUES (?1)",
+                        [&old],
+                    )?;
+                    tx.execute(
+                        "UPDATE events SET origin = ?1, origin_id = id WHERE origin IS NULL",
+                        [&old],
+                    )?;
+                    tx.execute(
+                        "UPDATE device SET id = lower(hex(randomblob(8))), machine = ?1",
+                        [here],
+                    )?;
+                    let new: String =
+                        tx.query_row("SELECT id FROM device", [], |row| row.get(0))?;
+                    Ok(Some((old, new)))
+                }
+            }
+        })?;
+        if let Some((old, new)) = rekeyed {
+            log::info!(
+                "{}: this history was made on another machine (a copy, or moved here); it is device {new} here, and its events so far stay device {old}'s",
+                path.display()
+            );
+        }
+        Ok(())
     }
 
     /// Records those of `events` not recorded yet, and what `peers` say of

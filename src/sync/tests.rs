@@ -284,6 +284,65 @@ fn a_lost_history_comes_back_from_the_folder() {
 }
 
 #[test]
+fn a_history_copied_to_another_machine_becomes_a_device_of_its_own() {
+    let mut pair = Pair::new();
+    pair.a.0.append(&done("water", "2026-11-27", 1)).unwrap();
+    pair.a.0.append(&done("water", "2026-11-27", 2)).unwrap();
+    pair.sync_a();
+    pair.sync_b();
+    let a_id = pair.a.0.device_id().unwrap();
+
+    // A's history copied to machine C (a new laptop set up from a backup).
+    let disk = tempfile::tempdir().unwrap();
+    let copy = disk.path().join("habitd.db");
+    for suffix in ["", "-wal"] {
+        let from = format!("{}{suffix}", pair.a.0.path().display());
+        std::fs::copy(from, format!("{}{suffix}", copy.display())).unwrap();
+    }
+    let mut c = Store::open(&copy).unwrap();
+    c.settle_device(Some("machine-c")).unwrap();
+    let c_id = c.device_id().unwrap();
+    assert_ne!(c_id, a_id, "C writes as a device of its own");
+    c.settle_device(Some("machine-c")).unwrap();
+    assert_eq!(c.device_id().unwrap(), c_id, "once");
+    // Its copies of A's events keep A's global ids; C tells them too.
+    let day = "2026-11-27".parse().unwrap();
+    assert_eq!(c.daily_totals("water").unwrap(), [(day, 3)]);
+    c.append(&done("water", "2026-11-27", 4)).unwrap();
+    let mut c_syncer = Syncer::new();
+    let synced = c_syncer
+        .sync(&mut c, &settings(&pair.folder, "c"), now())
+        .unwrap();
+    assert_eq!((synced.imported, synced.exported), (0, 3));
+
+    // Each event counts once everywhere: A's two, C's one.
+    pair.sync_a();
+    pair.sync_b();
+    for store in [&pair.a.0, &pair.b.0, &c] {
+        assert_eq!(store.daily_totals("water").unwrap(), [(day, 7)]);
+    }
+    assert_eq!(canonical(&pair.a.0), canonical(&pair.b.0));
+    assert_eq!(canonical(&c), canonical(&pair.b.0));
+}
+
+#[test]
+fn a_history_notes_its_machine_once_and_keeps_its_id_there() {
+    let pair = Pair::new();
+    let mut a = pair.a.0;
+    // Opened, it noted this machine.
+    let id = a.device_id().unwrap();
+    for machine in [None, machine_id().as_deref()] {
+        a.settle_device(machine).unwrap();
+        assert_eq!(a.device_id().unwrap(), id);
+    }
+    a.settle_device(Some("elsewhere")).unwrap();
+    let there = a.device_id().unwrap();
+    assert_ne!(there, id);
+    a.settle_device(Some("elsewhere")).unwrap();
+    assert_eq!(a.device_id().unwrap(), there);
+}
+
+#[test]
 fn an_undo_waits_for_its_target_and_is_recorded_with_it() {
     let mut pair = Pair::new();
     let a_id = pair.a.0.device_id().unwrap();
