@@ -17,7 +17,7 @@
 //! by the plan and the CLI. Normal use never updates or deletes a row; a
 //! correction is a new event. (The one exception: a history copied to
 //! another machine takes a new device id there, once; see
-//! `Store::settle_device`.)
+//! [`Store::settle_device`].)
 //!
 //! Durability: every write is one `BEGIN IMMEDIATE` transaction, so a write is
 //! either wholly there or not at all. The database runs in WAL mode with

@@ -2,7 +2,7 @@
 //! diary's entries with their details.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use clap::Args;
@@ -53,15 +53,32 @@ struct Row<'a> {
     device: Option<&'a str>,
 }
 
-/// The names of the other devices events came from, by device id.
-struct Devices(HashMap<String, String>);
+/// The devices events came from.
+struct Devices {
+    /// The names the other devices give themselves, by device id.
+    names: HashMap<String, String>,
+    /// The ids this history had before it was copied or moved here.
+    former: HashSet<String>,
+}
 
 impl Devices {
-    /// The name of the device `event` was recorded on (its id if it gave
-    /// none), `None` for this device.
+    fn of_store(store: &crate::store::Store) -> anyhow::Result<Devices> {
+        Ok(Devices {
+            names: store.device_names()?.into_iter().collect(),
+            former: store.former_ids()?.into_iter().collect(),
+        })
+    }
+
+    /// The name of the device `event` was recorded on, `None` for this
+    /// history's own; its id for a device that gave no name, unless that
+    /// is this history's own former id (a machine since reinstalled, say).
     fn of<'e>(&'e self, event: &'e Event) -> Option<&'e str> {
         let origin = event.origin.as_deref()?;
-        Some(self.0.get(origin).map_or(origin, String::as_str))
+        match self.names.get(origin) {
+            Some(name) => Some(name),
+            None if self.former.contains(origin) => None,
+            None => Some(origin),
+        }
     }
 }
 
@@ -131,7 +148,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         }
     };
     let tz = &config.timezone;
-    let devices = Devices(store.device_names()?.into_iter().collect());
+    let devices = Devices::of_store(&store)?;
     let mut out = Out::stdout();
     if args.json {
         let mut array = JsonArray::default();

@@ -146,7 +146,7 @@ impl Store {
     /// that the machine it came from, writing under the old id, and this
     /// one never write as one device, and no event is counted twice. The
     /// only rows habitd ever changes, once, in one transaction.
-    pub(crate) fn settle_device(&mut self, machine: Option<&str>) -> Result<(), StoreError> {
+    pub fn settle_device(&mut self, machine: Option<&str>) -> Result<(), StoreError> {
         let Some(here) = machine else {
             return Ok(());
         };
@@ -296,6 +296,12 @@ impl Store {
                 })
             })
             .collect())
+    }
+
+    /// The ids this history had before it was copied or moved to this
+    /// machine (see [`Store::settle_device`]).
+    pub fn former_ids(&self) -> Result<Vec<String>, StoreError> {
+        self.query("SELECT id FROM device_former", [], |row| row.get(0))
     }
 
     /// The name each other device gives itself, for showing where an event

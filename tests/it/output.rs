@@ -412,6 +412,47 @@ id,at,date,habit,kind,amount,until,target,source,data,device
 }
 
 #[test]
+fn a_history_moved_from_another_machine_keeps_its_events_as_this_machines_in_the_log() {
+    let home = TestHome::new();
+    home.write_config(LOG_CONFIG);
+    fixed_history(&home);
+    let before = success(&home.habitd(None, &["log"]));
+    let db = home.data_home().join("habitd").join("habitd.db");
+    let id_of = |conn: &rusqlite::Connection| -> String {
+        conn.query_row("SELECT id FROM device", [], |row| row.get(0))
+            .expect("a device id")
+    };
+    let conn = rusqlite::Connection::open(&db).expect("opens");
+    let first = id_of(&conn);
+    // As if the history had been made on another machine.
+    conn.execute("UPDATE device SET machine = 'another machine'", [])
+        .expect("the machine changed");
+    drop(conn);
+    let out = home.habitd(None, &["log"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        before,
+        "no device named"
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("this history was made on another machine"),
+        "{said}"
+    );
+    let conn = rusqlite::Connection::open(&db).expect("opens");
+    assert_ne!(id_of(&conn), first, "a device id of its own here");
+    assert!(said.contains(&first), "{said}");
+    let moved: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE origin = ?1",
+            [&first],
+            |row| row.get(0),
+        )
+        .expect("counted");
+    assert_eq!(moved, 8, "every event, under the id it was recorded with");
+}
+
+#[test]
 fn log_writes_rows_as_it_reads_them() {
     // `log` used to read the whole history into memory before writing a
     // row: a century of it took 330 MB. Now rows go out as they are read,
