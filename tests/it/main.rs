@@ -23,4 +23,5 @@ mod pipes;
 mod report;
 mod service;
 mod support;
+mod sync;
 mod terminal;

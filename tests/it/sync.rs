@@ -1,0 +1,442 @@
+//! Sync between machines through a shared folder, as two machines on one:
+//! two homes (two histories, two device ids), two private buses, two
+//! notification servers and two daemons, whose configs name one folder. A
+//! `done` on one counts on the other and closes its reminder for that
+//! habit; an `undo` on one takes back the other's event; a daemon killed in
+//! the middle of an append leaves a torn line that the other never reads as
+//! an event and that the killed one cuts off and writes again. Bad input: a
+//! garbage line in another device's segment (reported once with file:line,
+//! the rest read), a missing folder (one warning, habitd goes on, and picks
+//! the folder up when it appears), a device's folder deleted by the user
+//! (nothing lost).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use crate::faults::{count, log_events};
+use crate::support::{
+    Daemon, DbusSession, NotificationServer, TestHome, clock_half_a_day_away, signal, utc_clock_in,
+};
+
+/// How long any expected event may take before the test fails.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// One machine: its own home (so its own history and device id), its own
+/// private bus and notification server, and a config whose `[sync]` names
+/// the shared folder.
+struct Machine {
+    home: TestHome,
+    bus: DbusSession,
+    server: NotificationServer,
+}
+
+impl Machine {
+    /// A machine called `name` sharing `folder`, with a water habit of
+    /// `glasses` a day reminded at `at` (a TOML value).
+    async fn new(folder: &Path, name: &str, glasses: u32, at: &str) -> Machine {
+        let bus = DbusSession::start();
+        let server = NotificationServer::start(bus.address()).await;
+        let home = TestHome::new();
+        home.write_config(&format!(
+            r#"[settings]
+timezone = "UTC"
+
+[checkin]
+enabled = false
+
+[habits.water]
+title = "Water"
+goal = {{ count = {glasses}, unit = "glasses" }}
+at = {at}
+
+[sync]
+folder = "{}"
+name = "{name}"
+"#,
+            folder.display()
+        ));
+        Machine { home, bus, server }
+    }
+
+    /// A machine whose water reminder never falls due during a test.
+    async fn quiet(folder: &Path, name: &str) -> Machine {
+        Machine::new(folder, name, 8, &format!("\"{}\"", clock_half_a_day_away())).await
+    }
+
+    /// Starts `habitd run`, waiting until it has read the folder and planned.
+    fn run(&self) -> Daemon {
+        let mut daemon = Daemon::spawn(self.bus.address(), &self.home, &["run"]);
+        daemon
+            .wait_for_log("habitd is ready", WAIT)
+            .expect("habitd starts");
+        daemon
+    }
+
+    /// `habitd args…` on this machine's bus (so through its daemon, when
+    /// one runs), which must succeed.
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = self.home.habitd(Some(self.bus.address()), args);
+        assert!(
+            out.status.success(),
+            "habitd {args:?}: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// The JSON `habitd args…` prints.
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_slice(&self.ok(args).stdout).expect("JSON output")
+    }
+
+    /// The water habit in `habitd status --json`, asked until `wanted`
+    /// holds. Needed once a log line said an import happened: the daemon
+    /// logs it just before it reloads its plan, and answers `status` from
+    /// the plan it has, so for that moment the answer may still be the old.
+    fn water_until(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let water = water(&self.json(&["status", "--json"]));
+            if wanted(&water) {
+                return water;
+            }
+            assert!(Instant::now() < deadline, "{what}: water is {water:#}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// This machine's device id, as `habitd sync status --json` says.
+    fn device_id(&self) -> String {
+        self.json(&["sync", "status", "--json"])["device"]
+            .as_str()
+            .expect("a device id")
+            .to_string()
+    }
+}
+
+/// The water habit in a `status --json` report.
+fn water(status: &Value) -> Value {
+    status["habits"]
+        .as_array()
+        .expect("habits")
+        .iter()
+        .find(|h| h["habit"] == "water")
+        .expect("water in the status")
+        .clone()
+}
+
+/// A shared folder for the machines of one test.
+fn shared_folder() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("habitd-sync-")
+        .tempdir()
+        .expect("creating the shared folder");
+    let folder = dir.path().join("Sync");
+    std::fs::create_dir(&folder).expect("creating the shared folder");
+    (dir, folder)
+}
+
+/// The one segment file in the subfolder of device `id`.
+fn segment(folder: &Path, id: &str) -> PathBuf {
+    let segments: Vec<PathBuf> = std::fs::read_dir(folder.join(id))
+        .expect("the device's subfolder")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
+        .collect();
+    assert_eq!(segments.len(), 1, "{segments:?}");
+    segments[0].clone()
+}
+
+/// The UTC day today, as events are dated in these configs.
+fn today() -> String {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string()
+}
+
+/// How many times `needle` is in `daemon`'s output so far.
+fn logged(daemon: &Daemon, needle: &str) -> usize {
+    daemon.log().matches(needle).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_done_on_one_machine_counts_on_the_other_and_an_undo_there_takes_it_back() {
+    let (_dir, folder) = shared_folder();
+    let laptop = Machine::quiet(&folder, "laptop").await;
+    let desktop = Machine::quiet(&folder, "desktop").await;
+    let mut on_laptop = laptop.run();
+    let mut on_desktop = desktop.run();
+
+    laptop.ok(&["done", "water", "2"]);
+    on_desktop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the desktop reads the laptop's glasses");
+    let water = desktop.water_until("the laptop's glasses count", |w| w["done"] != 0);
+    assert_eq!(water["done"], 2);
+
+    // The desktop's undo takes back the laptop's event, by its global id.
+    desktop.ok(&["undo", "water"]);
+    assert_eq!(water_now(&desktop)["done"], 0);
+    on_laptop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the laptop reads the desktop's undo");
+    let water = laptop.water_until("the undo counts", |w| w["done"] != 2);
+    assert_eq!(water["done"], 0);
+    let undone: Vec<Value> = log_events(&laptop.home)
+        .into_iter()
+        .filter(|e| e["kind"] == "undone")
+        .collect();
+    assert_eq!(undone.len(), 1, "{undone:?}");
+    let done = log_events(&laptop.home)
+        .into_iter()
+        .find(|e| e["kind"] == "done")
+        .expect("the laptop's own glass");
+    assert_eq!(undone[0]["target"], done["id"], "the laptop's own glass");
+    assert!(!on_laptop.log().contains("WARN"), "{}", on_laptop.log());
+    assert!(!on_desktop.log().contains("WARN"), "{}", on_desktop.log());
+}
+
+/// The water habit as the daemon reports it right after a command it ran.
+fn water_now(machine: &Machine) -> Value {
+    water(&machine.json(&["status", "--json"]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_goal_met_on_one_machine_closes_the_others_reminder_and_stops_its_next() {
+    let (_dir, folder) = shared_folder();
+    let laptop = Machine::quiet(&folder, "laptop").await;
+    // One glass a day, reminded twice: the second is due only if the first
+    // reminder's glass was not drunk anywhere.
+    let (first, _) = utc_clock_in(2);
+    let (second, second_due) = utc_clock_in(6);
+    let mut desktop = Machine::new(
+        &folder,
+        "desktop",
+        1,
+        &format!("[\"{first}\", \"{second}\"]"),
+    )
+    .await;
+    let _on_laptop = laptop.run();
+    let on_desktop = desktop.run();
+
+    let reminder = desktop
+        .server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("the desktop reminds:\n{}", on_desktop.log()));
+    assert_eq!(reminder.summary, "Water");
+    laptop.ok(&["done", "water"]);
+    let closed = desktop
+        .server
+        .next_close(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("the desktop closes its reminder:\n{}", on_desktop.log()));
+    assert_eq!(closed, reminder.id);
+
+    // Closed once the plan counted the glass: asking now is not early.
+    let water = water_now(&desktop);
+    assert_eq!(water["done"], 1);
+    assert_eq!(water["met"], true);
+    let next = water["next"].as_str().expect("a next reminder");
+    assert!(!next.starts_with(&today()), "next reminder {next} is today");
+    let past_second = second_due + Duration::from_secs(1);
+    let left = past_second
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    if let Some(shown) = desktop.server.next(left).await {
+        panic!(
+            "the desktop reminded again: {shown:?}\n{}",
+            on_desktop.log()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_torn_append_of_a_killed_daemon_is_never_read_and_is_written_again() {
+    let (_dir, folder) = shared_folder();
+    let laptop = Machine::quiet(&folder, "laptop").await;
+    let desktop = Machine::quiet(&folder, "desktop").await;
+    let mut on_laptop = laptop.run();
+    laptop.ok(&["done", "water"]);
+    laptop.ok(&["done", "water", "3"]);
+    let laptop_id = laptop.device_id();
+
+    // Killed in the middle of writing its second event: the history has it,
+    // the segment half of its line and no newline.
+    signal(on_laptop.pid(), "KILL");
+    on_laptop.wait_exit(WAIT).expect("the laptop's habitd dies");
+    let path = segment(&folder, &laptop_id);
+    let text = std::fs::read_to_string(&path).expect("the laptop's segment");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].contains(&format!("\"{laptop_id}:2\"")), "{text}");
+    let torn = text.len() - lines[1].len() / 2 - 1;
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.set_len(torn as u64))
+        .expect("tearing the last line");
+
+    let mut on_desktop = desktop.run();
+    assert!(
+        on_desktop
+            .log()
+            .contains("sync: 1 event(s) from other devices"),
+        "the desktop reads the whole line at start:\n{}",
+        on_desktop.log()
+    );
+    assert_eq!(water_now(&desktop)["done"], 1, "the torn event is not read");
+    assert_eq!(count(&log_events(&desktop.home), "done"), 1);
+    assert!(
+        !on_desktop.log().contains("skipping that line"),
+        "a torn last line waits for its end; it is no bad line:\n{}",
+        on_desktop.log()
+    );
+
+    let mut on_laptop = laptop.run();
+    assert!(
+        on_laptop.log().contains("cutting off a torn last line"),
+        "{}",
+        on_laptop.log()
+    );
+    on_desktop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the desktop reads the event written again");
+    let water = desktop.water_until("the event written again counts", |w| w["done"] != 1);
+    assert_eq!(water["done"], 4, "counted once");
+    assert_eq!(count(&log_events(&desktop.home), "done"), 2);
+    let text = std::fs::read_to_string(&path).expect("the laptop's segment");
+    let ids: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let event: Value = serde_json::from_str(line).expect("whole lines only");
+            event["id"].as_str().expect("an id").to_string()
+        })
+        .collect();
+    assert_eq!(ids, [format!("{laptop_id}:1"), format!("{laptop_id}:2")]);
+    assert!(text.ends_with('\n'));
+    on_laptop.terminate(WAIT).expect("habitd stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_garbage_line_is_reported_once_with_its_place_and_the_rest_is_read() {
+    let (_dir, folder) = shared_folder();
+    let other = "00000000000000aa";
+    std::fs::create_dir(folder.join(other)).expect("another device's subfolder");
+    let path = folder.join(other).join("2026-11.jsonl");
+    let glass = |seq: u32| {
+        format!(
+            r#"{{"id":"{other}:{seq}","at_ms":{},"date":"{}","habit":"water","kind":"done","amount":1,"source":"cli"}}"#,
+            jiff::Timestamp::now().as_millisecond(),
+            today()
+        )
+    };
+    std::fs::write(
+        &path,
+        format!("{}\nthis is not an event\n{}\n", glass(1), glass(2)),
+    )
+    .expect("writing the segment");
+    let desktop = Machine::quiet(&folder, "desktop").await;
+    let mut on_desktop = desktop.run();
+    assert!(
+        on_desktop.log().contains(&format!(
+            "{}:2: not a JSON event (expected ident at line 1 column 2); skipping that line",
+            path.display()
+        )),
+        "{}",
+        on_desktop.log()
+    );
+    assert!(
+        on_desktop
+            .log()
+            .contains("sync: 2 event(s) from other devices"),
+        "{}",
+        on_desktop.log()
+    );
+    assert_eq!(water_now(&desktop)["done"], 2);
+
+    // The file grows (read again whole): its bad line is not reported again.
+    use std::io::Write;
+    std::fs::File::options()
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{}", glass(3)))
+        .expect("appending to the segment");
+    on_desktop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the new line is read");
+    assert_eq!(logged(&on_desktop, "skipping that line"), 1);
+    let water = desktop.water_until("the third glass counts", |w| w["done"] != 2);
+    assert_eq!(water["done"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_folder_is_one_warning_and_habitd_goes_on_until_it_appears() {
+    let (_dir, folder) = shared_folder();
+    let missing = folder.join("not-made-yet");
+    let (time, _) = utc_clock_in(2);
+    let mut desktop = Machine::new(&missing, "desktop", 8, &format!("\"{time}\"")).await;
+    let mut on_desktop = desktop.run();
+    let warning = format!(
+        "the sync folder {}: does not exist: make it, or share it with Syncthing first; habitd goes on with this machine's history alone",
+        missing.display()
+    );
+    assert!(on_desktop.log().contains(&warning), "{}", on_desktop.log());
+
+    let reminder = desktop
+        .server
+        .next(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("reminders go on:\n{}", on_desktop.log()));
+    assert_eq!(reminder.summary, "Water");
+    desktop.ok(&["done", "water"]);
+    assert_eq!(water_now(&desktop)["done"], 1);
+    assert_eq!(logged(&on_desktop, "does not exist"), 1, "warned once");
+
+    std::fs::create_dir(&missing).expect("making the folder");
+    on_desktop
+        .wait_for_log("works again", WAIT)
+        .expect("the folder is used once it appears");
+    let id = desktop.device_id();
+    let text = std::fs::read_to_string(segment(&missing, &id)).expect("the desktop's segment");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains(&format!("\"{id}:")), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_folder_deleted_by_the_user_loses_nothing_and_comes_back() {
+    let (_dir, folder) = shared_folder();
+    let laptop = Machine::quiet(&folder, "laptop").await;
+    let desktop = Machine::quiet(&folder, "desktop").await;
+    let _on_laptop = laptop.run();
+    let mut on_desktop = desktop.run();
+    laptop.ok(&["done", "water"]);
+    on_desktop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the desktop reads the laptop's glass");
+
+    std::fs::remove_dir_all(folder.join(laptop.device_id())).expect("deleting the laptop's folder");
+    desktop.ok(&["done", "water"]);
+    assert_eq!(water_now(&desktop)["done"], 2, "the laptop's glass stays");
+
+    // The laptop writes its folder anew, all of it; the desktop counts each
+    // event once.
+    laptop.ok(&["done", "water"]);
+    on_desktop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the desktop reads the laptop's new glass");
+    let water = desktop.water_until("the new glass counts", |w| w["done"] != 2);
+    assert_eq!(water["done"], 3);
+    let laptop_id = laptop.device_id();
+    let text = std::fs::read_to_string(segment(&folder, &laptop_id)).expect("the segment");
+    assert_eq!(
+        text.lines().count(),
+        2,
+        "both of the laptop's glasses:\n{text}"
+    );
+}
