@@ -54,7 +54,11 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
         Err(e) => Some(e.to_string()),
     };
     let own = store.device_id()?;
-    let written = store.shared_since(0)?.last().map_or(0, |e| e.id.seq);
+    // Ids also number reminders shown and events from other devices, so a
+    // device is behind by the shared events of ours after the newest it
+    // read, not by the gap between their ids.
+    let shared = store.shared_since(0)?;
+    let behind = |has: i64| shared.len() - shared.partition_point(|e| e.id.seq <= has);
     let devices = store.devices()?;
     let mut out = Out::stdout();
     if json {
@@ -67,7 +71,7 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
                     "events": d.events,
                     "newest": d.newest_ms.and_then(|ms| Timestamp::from_millisecond(ms).ok()).map(|t| t.to_string()),
                     "has_of_this_device": d.has_mine,
-                    "behind": d.has_mine.map(|has| (written - has).max(0)),
+                    "behind": d.has_mine.map(behind),
                 })
             })
             .collect();
@@ -76,7 +80,7 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
             "name": settings.device_name(),
             "folder": settings.folder,
             "problem": problem,
-            "shared_events": written,
+            "shared_events": shared.len(),
             "devices": devices,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
@@ -111,10 +115,12 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
             None => "no events yet".to_string(),
         };
         let behind = match device.has_mine {
-            None if written > 0 => "has read none of this device's".to_string(),
+            None if !shared.is_empty() => "has read none of this device's".to_string(),
             None => "up to date".to_string(),
-            Some(has) if has >= written => "up to date with this device".to_string(),
-            Some(has) => format!("{} of this device's events behind", written - has),
+            Some(has) => match behind(has) {
+                0 => "up to date with this device".to_string(),
+                n => format!("{n} of this device's events behind"),
+            },
         };
         writeln!(
             out,

@@ -8,7 +8,7 @@
 //! garbage line in another device's segment (reported once with file:line,
 //! the rest read), a missing folder (one warning, habitd goes on, and picks
 //! the folder up when it appears), a device's folder deleted by the user
-//! (nothing lost).
+//! (nothing lost). `habitd sync status` and `--json`.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -439,4 +439,64 @@ async fn a_device_folder_deleted_by_the_user_loses_nothing_and_comes_back() {
         2,
         "both of the laptop's glasses:\n{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_status_shows_this_device_the_others_and_how_far_behind_they_are() {
+    let (_dir, folder) = shared_folder();
+    let laptop = Machine::quiet(&folder, "laptop").await;
+    let desktop = Machine::quiet(&folder, "desktop").await;
+    let mut on_laptop = laptop.run();
+    let _on_desktop = desktop.run();
+    let (laptop_id, desktop_id) = (laptop.device_id(), desktop.device_id());
+    assert_ne!(laptop_id, desktop_id);
+
+    laptop.ok(&["done", "water"]);
+    desktop.ok(&["done", "water"]);
+    on_laptop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the laptop reads the desktop's glass");
+    // The laptop is off while the desktop records two more.
+    on_laptop.terminate(WAIT).expect("habitd stops");
+    desktop.ok(&["done", "water"]);
+    desktop.ok(&["done", "water"]);
+
+    let status = desktop.json(&["sync", "status", "--json"]);
+    assert_eq!(status["device"], desktop_id.as_str());
+    assert_eq!(status["name"], "desktop");
+    assert_eq!(status["shared_events"], 3);
+    assert_eq!(status["problem"], Value::Null);
+    let devices = status["devices"].as_array().expect("devices");
+    assert_eq!(devices.len(), 1, "{status:#}");
+    assert_eq!(devices[0]["id"], laptop_id.as_str());
+    assert_eq!(devices[0]["name"], "laptop");
+    assert_eq!(devices[0]["events"], 1);
+    assert_eq!(devices[0]["has_of_this_device"], 1);
+    assert_eq!(devices[0]["behind"], 2);
+    assert!(devices[0]["newest"].as_str().is_some(), "{status:#}");
+    let text = String::from_utf8(desktop.ok(&["sync", "status"]).stdout).expect("UTF-8");
+    assert!(
+        text.starts_with(&format!("this device  {desktop_id}  desktop\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{laptop_id}  laptop: 1 event(s), newest ")),
+        "{text}"
+    );
+    assert!(text.contains("2 of this device's events behind"), "{text}");
+
+    // Back on, the laptop catches up.
+    let mut on_laptop = laptop.run();
+    assert!(
+        on_laptop
+            .log()
+            .contains("sync: 2 event(s) from other devices"),
+        "{}",
+        on_laptop.log()
+    );
+    let status = desktop.json(&["sync", "status", "--json"]);
+    assert_eq!(status["devices"][0]["behind"], 0, "{status:#}");
+    let text = String::from_utf8(desktop.ok(&["sync", "status"]).stdout).expect("UTF-8");
+    assert!(text.contains("up to date with this device"), "{text}");
+    on_laptop.terminate(WAIT).expect("habitd stops");
 }
