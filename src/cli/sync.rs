@@ -40,8 +40,9 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
     let SyncCommand::Status { json } = args.command;
     let config = super::load_config(explicit)?;
     let Some(settings) = &config.sync else {
+        // One line: errors are printed on one, control characters escaped.
         return Err(super::UsageError(format!(
-            "sync is off: add a [sync] section to {}, e.g.\n\n[sync]\nfolder = \"~/Sync/habitd\"\nname = \"laptop\"\n\n(README: \"One history on every machine\")",
+            "sync is off: {} has no [sync] section; add one naming the folder your sync tool shares, e.g. a line [sync] then folder = \"~/Sync/habitd\" (README: \"One history on every machine\")",
             config.origin
         ))
         .into());

@@ -8,7 +8,7 @@
 //! garbage line in another device's segment (reported once with file:line,
 //! the rest read), a missing folder (one warning, habitd goes on, and picks
 //! the folder up when it appears), a device's folder deleted by the user
-//! (nothing lost). `habitd sync status` and `--json`.
+//! (nothing lost). `habitd sync status` and `--json`, and without `[sync]`.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -499,4 +499,21 @@ async fn sync_status_shows_this_device_the_others_and_how_far_behind_they_are() 
     let text = String::from_utf8(desktop.ok(&["sync", "status"]).stdout).expect("UTF-8");
     assert!(text.contains("up to date with this device"), "{text}");
     on_laptop.terminate(WAIT).expect("habitd stops");
+}
+
+#[test]
+fn sync_status_without_a_sync_section_says_how_to_set_one() {
+    let home = TestHome::new();
+    let config = home.write_config("[habits.water]\ntitle = \"Water\"\nat = \"09:00\"\n");
+    let out = home.habitd(None, &["sync", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "habitd: sync is off: {} has no [sync] section; add one naming the folder your sync tool shares, e.g. a line [sync] then folder = \"~/Sync/habitd\" (README: \"One history on every machine\")\n",
+            config.display()
+        )
+    );
+    assert!(out.stdout.is_empty());
 }
