@@ -2,13 +2,14 @@
 //! two homes (two histories, two device ids), two private buses, two
 //! notification servers and two daemons, whose configs name one folder. A
 //! `done` on one counts on the other and closes its reminder for that
-//! habit; an `undo` on one takes back the other's event; a daemon killed in
-//! the middle of an append leaves a torn line that the other never reads as
-//! an event and that the killed one cuts off and writes again. Bad input: a
-//! garbage line in another device's segment (reported once with file:line,
-//! the rest read), a missing folder (one warning, habitd goes on, and picks
-//! the folder up when it appears), a device's folder deleted by the user
-//! (nothing lost). `habitd sync status` and `--json`, and without `[sync]`.
+//! habit; an `undo` on one takes back the other's event; a snooze, a skip
+//! and a pause hold on both; a daemon killed in the middle of an append
+//! leaves a torn line that the other never reads as an event and that the
+//! killed one cuts off and writes again. Bad input: a garbage line in
+//! another device's segment (reported once with file:line, the rest read),
+//! a missing folder (one warning, habitd goes on, and picks the folder up
+//! when it appears), a device's folder deleted by the user (nothing lost).
+//! `habitd sync status` and `--json`, and without `[sync]`.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -93,20 +94,26 @@ name = "{name}"
         serde_json::from_slice(&self.ok(args).stdout).expect("JSON output")
     }
 
-    /// The water habit in `habitd status --json`, asked until `wanted`
-    /// holds. Needed once a log line said an import happened: the daemon
-    /// logs it just before it reloads its plan, and answers `status` from
-    /// the plan it has, so for that moment the answer may still be the old.
-    fn water_until(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    /// `habitd status --json`, asked until `wanted` holds. Needed once a
+    /// log line said an import happened: the daemon logs it just before it
+    /// reloads its plan, and answers `status` from the plan it has, so for
+    /// that moment the answer may still be the old one.
+    fn status_until(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + WAIT;
         loop {
-            let water = water(&self.json(&["status", "--json"]));
-            if wanted(&water) {
-                return water;
+            let status = self.json(&["status", "--json"]);
+            if wanted(&status) {
+                return status;
             }
-            assert!(Instant::now() < deadline, "{what}: water is {water:#}");
+            assert!(Instant::now() < deadline, "{what}: {status:#}");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The water habit in `habitd status --json`, asked until `wanted`
+    /// holds (see [`Machine::status_until`]).
+    fn water_until(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        water(&self.status_until(what, |status| wanted(&water(status))))
     }
 
     /// This machine's device id, as `habitd sync status --json` says.
@@ -204,6 +211,38 @@ async fn a_done_on_one_machine_counts_on_the_other_and_an_undo_there_takes_it_ba
 /// The water habit as the daemon reports it right after a command it ran.
 fn water_now(machine: &Machine) -> Value {
     water(&machine.json(&["status", "--json"]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snooze_a_skip_and_a_pause_on_one_machine_hold_on_the_other() {
+    let (_dir, folder) = shared_folder();
+    let laptop = Machine::quiet(&folder, "laptop").await;
+    let desktop = Machine::quiet(&folder, "desktop").await;
+    let mut on_laptop = laptop.run();
+    let mut on_desktop = desktop.run();
+    for command in [
+        &["snooze", "water", "1h"][..],
+        &["skip", "water"],
+        &["pause", "2h"],
+    ] {
+        laptop.ok(command);
+        on_desktop
+            .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+            .unwrap_or_else(|e| panic!("the desktop reads {command:?}: {e}"));
+    }
+    let on_the_laptop = laptop.json(&["status", "--json"]);
+    let status = desktop.status_until("the laptop's pause holds", |s| !s["paused"].is_null());
+    assert_eq!(status["paused"], on_the_laptop["paused"]);
+    let (here, there) = (water(&status), water(&on_the_laptop));
+    assert_eq!(here["skipped"], true, "{here:#}");
+    assert!(here["snoozed_until"].is_string(), "{here:#}");
+    assert_eq!(here["snoozed_until"], there["snoozed_until"]);
+
+    desktop.ok(&["resume"]);
+    on_laptop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the laptop reads the desktop's resume");
+    laptop.status_until("the desktop's resume holds", |s| s["paused"].is_null());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
