@@ -202,10 +202,14 @@ pub(super) fn send(explicit: Option<&Path>, request: Request) -> anyhow::Result<
     let mut store = super::open_store()?;
     // Other devices' events first: an undo may be of one of theirs.
     let mut syncer = Syncer::new();
-    super::sync::exchange(&config, &mut store, &mut syncer, now);
+    let synced = super::sync::exchange(&config, &mut store, &mut syncer, now);
     match history::apply(&mut store, &config, &command, Source::Cli, now) {
         Ok(applied) => {
-            super::sync::exchange(&config, &mut store, &mut syncer, now);
+            // A folder that failed a moment ago is tried again by the next
+            // sync, which writes what this one could not.
+            if synced {
+                super::sync::exchange(&config, &mut store, &mut syncer, now);
+            }
             // A daemon not reachable on this bus may still use this history.
             store.announce_change();
             super::out::confirm(&applied.message);

@@ -134,12 +134,22 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
 
 /// Reads the other devices' events into `store` and writes this device's
 /// new ones, when `[sync]` is set; a problem is a warning, and the command
-/// goes on with the local history.
-pub(super) fn exchange(config: &Config, store: &mut Store, syncer: &mut Syncer, now: Timestamp) {
+/// goes on with the local history. Returns whether the sync worked (or
+/// there is none), so a command does not try again and warn twice.
+pub(super) fn exchange(
+    config: &Config,
+    store: &mut Store,
+    syncer: &mut Syncer,
+    now: Timestamp,
+) -> bool {
     let Some(settings): Option<&SyncSettings> = config.sync.as_ref() else {
-        return;
+        return true;
     };
-    if let Err(e) = syncer.sync(store, settings, now) {
-        warn!("{e}");
+    match syncer.sync(store, settings, now) {
+        Ok(_) => true,
+        Err(e) => {
+            warn!("{e}");
+            false
+        }
     }
 }

@@ -8,7 +8,9 @@
 //! killed one cuts off and writes again. Bad input: a garbage line in
 //! another device's segment (reported once with file:line, the rest read),
 //! a missing folder (one warning, habitd goes on, and picks the folder up
-//! when it appears), a device's folder deleted by the user (nothing lost).
+//! when it appears), a folder that cannot be written (one warning from a
+//! command run without a daemon), a device's folder deleted by the user
+//! (nothing lost).
 //! `habitd sync status` and `--json`, and without `[sync]`.
 
 use std::path::{Path, PathBuf};
@@ -35,30 +37,12 @@ struct Machine {
 }
 
 impl Machine {
-    /// A machine called `name` sharing `folder`, with a water habit of
-    /// `glasses` a day reminded at `at` (a TOML value).
+    /// A machine called `name` sharing `folder`, configured by [`config`].
     async fn new(folder: &Path, name: &str, glasses: u32, at: &str) -> Machine {
         let bus = DbusSession::start();
         let server = NotificationServer::start(bus.address()).await;
         let home = TestHome::new();
-        home.write_config(&format!(
-            r#"[settings]
-timezone = "UTC"
-
-[checkin]
-enabled = false
-
-[habits.water]
-title = "Water"
-goal = {{ count = {glasses}, unit = "glasses" }}
-at = {at}
-
-[sync]
-folder = "{}"
-name = "{name}"
-"#,
-            folder.display()
-        ));
+        home.write_config(&config(folder, name, glasses, at));
         Machine { home, bus, server }
     }
 
@@ -123,6 +107,29 @@ name = "{name}"
             .expect("a device id")
             .to_string()
     }
+}
+
+/// The config of a machine called `name` sharing `folder`, with a water
+/// habit of `glasses` a day reminded at `at` (a TOML value).
+fn config(folder: &Path, name: &str, glasses: u32, at: &str) -> String {
+    format!(
+        r#"[settings]
+timezone = "UTC"
+
+[checkin]
+enabled = false
+
+[habits.water]
+title = "Water"
+goal = {{ count = {glasses}, unit = "glasses" }}
+at = {at}
+
+[sync]
+folder = "{}"
+name = "{name}"
+"#,
+        folder.display()
+    )
 }
 
 /// The water habit in a `status --json` report.
@@ -445,6 +452,54 @@ async fn a_missing_folder_is_one_warning_and_habitd_goes_on_until_it_appears() {
     let text = std::fs::read_to_string(segment(&missing, &id)).expect("the desktop's segment");
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains(&format!("\"{id}:")), "{text}");
+}
+
+#[test]
+fn a_command_without_a_daemon_warns_once_of_a_folder_it_cannot_use_and_records() {
+    let (dir, folder) = shared_folder();
+    let home = TestHome::new();
+    let quiet = format!("\"{}\"", clock_half_a_day_away());
+    let missing = folder.join("not-made-yet");
+    home.write_config(&config(&missing, "laptop", 8, &quiet));
+    // It reads the folder before it records (an undo may be of another
+    // device's event) and writes to it after; a folder that failed the
+    // first is not warned about twice.
+    let out = home.habitd(None, &["done", "water"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("WARN").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the sync folder {}: does not exist: make it, or share it with Syncthing first; habitd goes on with this machine's history alone",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+
+    // Readable but not writable, by its owner nor by anyone but root (and
+    // the command runs as nobody when the tests run as root).
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .expect("setting a mode")
+    };
+    mode(dir.path(), 0o755);
+    mode(&folder, 0o555);
+    home.write_config(&config(&folder, "laptop", 8, &quiet));
+    let out = home.habitd_unprivileged(&["done", "water"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("WARN").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the sync folder {}: cannot be written: Permission denied",
+            folder.display()
+        )),
+        "{stderr}"
+    );
+    let log = home.habitd_unprivileged(&["log", "--json"]);
+    let log: Value = serde_json::from_slice(&log.stdout).expect("log JSON");
+    assert_eq!(count(log.as_array().expect("events"), "done"), 2, "{log:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
