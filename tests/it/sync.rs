@@ -192,6 +192,11 @@ async fn a_done_on_one_machine_counts_on_the_other_and_an_undo_there_takes_it_ba
         .expect("the desktop reads the laptop's glasses");
     let water = desktop.water_until("the laptop's glasses count", |w| w["done"] != 0);
     assert_eq!(water["done"], 2);
+    let from_laptop = log_events(&desktop.home);
+    assert_eq!(from_laptop.len(), 1, "{from_laptop:?}");
+    assert_eq!(from_laptop[0]["device"], "laptop");
+    let text = String::from_utf8(desktop.ok(&["log", "water"]).stdout).expect("UTF-8");
+    assert!(text.contains("done 2  (dbus on laptop)"), "{text}");
 
     // The desktop's undo takes back the laptop's event, by its global id.
     desktop.ok(&["undo", "water"]);
