@@ -1,16 +1,17 @@
 //! Sync between machines through a shared folder, as two machines on one:
 //! two homes (two histories, two device ids), two private buses, two
 //! notification servers and two daemons, whose configs name one folder. A
-//! `done` on one counts on the other and closes its reminder for that
-//! habit; an `undo` on one takes back the other's event; a snooze, a skip
-//! and a pause hold on both; a daemon killed in the middle of an append
-//! leaves a torn line that the other never reads as an event and that the
-//! killed one cuts off and writes again. Bad input: a garbage line in
-//! another device's segment (reported once with file:line, the rest read),
-//! a missing folder (one warning, habitd goes on, and picks the folder up
-//! when it appears), a folder that cannot be written (one warning from a
-//! command run without a daemon), a device's folder deleted by the user
-//! (nothing lost).
+//! `done` on one counts on the other (and `habitd log` there names the
+//! machine) and closes its reminder for that habit; an `undo` on one takes
+//! back the other's event; a snooze, a skip and a pause hold on both; a
+//! daemon killed in the middle of an append leaves a torn line that the
+//! other never reads as an event and that the killed one cuts off and
+//! writes again; `[sync]` added to a running daemon's config reads the
+//! folder at once. Bad input: a garbage line in another device's segment
+//! (reported once with file:line, the rest read), a missing folder (one
+//! warning, habitd goes on, and picks the folder up when it appears), a
+//! folder that cannot be written (one warning from a command run without a
+//! daemon), a device's folder deleted by the user (nothing lost).
 //! `habitd sync status` and `--json`, and without `[sync]`.
 
 use std::path::{Path, PathBuf};
@@ -171,6 +172,16 @@ fn today() -> String {
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .date()
         .to_string()
+}
+
+/// A segment line, as device `device` writes it: its glass of water
+/// number `seq`, now.
+fn glass(device: &str, seq: u32) -> String {
+    format!(
+        r#"{{"id":"{device}:{seq}","at_ms":{},"date":"{}","habit":"water","kind":"done","amount":1,"source":"cli"}}"#,
+        jiff::Timestamp::now().as_millisecond(),
+        today()
+    )
 }
 
 /// How many times `needle` is in `daemon`'s output so far.
@@ -380,13 +391,7 @@ async fn a_garbage_line_is_reported_once_with_its_place_and_the_rest_is_read() {
     let other = "00000000000000aa";
     std::fs::create_dir(folder.join(other)).expect("another device's subfolder");
     let path = folder.join(other).join("2026-11.jsonl");
-    let glass = |seq: u32| {
-        format!(
-            r#"{{"id":"{other}:{seq}","at_ms":{},"date":"{}","habit":"water","kind":"done","amount":1,"source":"cli"}}"#,
-            jiff::Timestamp::now().as_millisecond(),
-            today()
-        )
-    };
+    let glass = |seq: u32| glass(other, seq);
     std::fs::write(
         &path,
         format!("{}\nthis is not an event\n{}\n", glass(1), glass(2)),
@@ -538,6 +543,32 @@ async fn a_device_folder_deleted_by_the_user_loses_nothing_and_comes_back() {
         2,
         "both of the laptop's glasses:\n{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_turned_on_in_a_saved_config_reads_the_folder_at_once() {
+    let (_dir, folder) = shared_folder();
+    let other = "00000000000000aa";
+    std::fs::create_dir(folder.join(other)).expect("another device's subfolder");
+    std::fs::write(
+        folder.join(other).join("2026-11.jsonl"),
+        glass(other, 1) + "\n",
+    )
+    .expect("writing its segment");
+    let desktop = Machine::quiet(&folder, "desktop").await;
+    let with_sync =
+        std::fs::read_to_string(desktop.home.config_dir().join("config.toml")).expect("the config");
+    let (without_sync, _) = with_sync.split_once("[sync]").expect("a [sync] section");
+    desktop.home.write_config(without_sync);
+    let mut on_desktop = desktop.run();
+    assert_eq!(water_now(&desktop)["done"], 0);
+
+    desktop.home.write_config(&with_sync);
+    on_desktop
+        .wait_for_log("sync: 1 event(s) from other devices", WAIT)
+        .expect("the folder is read once the config names it");
+    let water = desktop.water_until("the other device's glass counts", |w| w["done"] != 0);
+    assert_eq!(water["done"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
