@@ -144,6 +144,11 @@ fn water(status: &Value) -> Value {
         .clone()
 }
 
+/// The water habit as the daemon reports it right after a command it ran.
+fn water_now(machine: &Machine) -> Value {
+    water(&machine.json(&["status", "--json"]))
+}
+
 /// A shared folder for the machines of one test.
 fn shared_folder() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::Builder::new()
@@ -229,11 +234,6 @@ async fn a_done_on_one_machine_counts_on_the_other_and_an_undo_there_takes_it_ba
     assert_eq!(undone[0]["target"], done["id"], "the laptop's own glass");
     assert!(!on_laptop.log().contains("WARN"), "{}", on_laptop.log());
     assert!(!on_desktop.log().contains("WARN"), "{}", on_desktop.log());
-}
-
-/// The water habit as the daemon reports it right after a command it ran.
-fn water_now(machine: &Machine) -> Value {
-    water(&machine.json(&["status", "--json"]))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
