@@ -608,6 +608,9 @@ pub fn parse_date(config: &Config, text: &str, now: Timestamp) -> Result<Date, R
 pub struct Context {
     /// The completion `undo` would take back.
     pub last_done: Option<Event>,
+    /// The name of the other device that completion was recorded on, if it
+    /// was (see [`crate::store::DeviceNames`]).
+    pub last_done_on: Option<String>,
     /// The diary entry `undo` would take back.
     pub last_entry: Option<DiaryEntry>,
     /// Whether reminders are paused now.
@@ -972,6 +975,12 @@ pub fn confirmation(
             let habit = config.habit(id);
             let progress = |h: &Habit| format!("{} on {}", Progress::of(h, state, e.date), e.date);
             let until = || e.until.map(|at| when(tz, at, now)).unwrap_or_default();
+            let logged_on = match &context.last_done_on {
+                Some(device) if e.target == context.last_done.as_ref().map(|d| d.id) => {
+                    format!(" logged on {}", crate::quote::escape(device))
+                }
+                _ => String::new(),
+            };
             if e.kind == Kind::Undone
                 && let Some(entry) = taken_back(e.target)
             {
@@ -1021,13 +1030,13 @@ pub fn confirmation(
                     format!("{}: {}{met}", h.id, progress(h))
                 }
                 (Kind::Undone, Some(h)) => format!(
-                    "{}: took back {}; now {}",
+                    "{}: took back {}{logged_on}; now {}",
                     h.id,
                     e.amount.unwrap_or(0),
                     progress(h)
                 ),
                 (Kind::Undone, None) => format!(
-                    "{id}: took back {} on {} ({id} is not in the config)",
+                    "{id}: took back {}{logged_on} on {} ({id} is not in the config)",
                     e.amount.unwrap_or(0),
                     e.date
                 ),
@@ -1460,6 +1469,23 @@ mod tests {
         assert_eq!(
             events(&c, &undo, &behind, Source::Cli, later).unwrap()[0].at,
             later
+        );
+    }
+
+    #[test]
+    fn undo_says_which_device_a_completion_it_took_back_was_logged_on() {
+        let c = config();
+        let from_desktop = Context {
+            last_done: Some(done_event(7, "water", "2026-11-26", 2)),
+            last_done_on: Some("desktop".into()),
+            ..Context::default()
+        };
+        let undo = Command::Undo {
+            habit: Some("water".into()),
+        };
+        assert_eq!(
+            confirm(&c, &undo, &from_desktop, now()),
+            "water: took back 2 logged on desktop; now 0/8 glasses on 2026-11-26"
         );
     }
 

@@ -117,14 +117,22 @@ fn context(
     now: Timestamp,
 ) -> Result<Context, StoreError> {
     Ok(match command {
-        Command::Undo { habit } => Context {
-            last_done: store.last_undoable(habit.as_deref())?,
-            last_entry: match habit {
-                None => store.last_diary_entry()?,
-                Some(_) => None,
-            },
-            ..Context::default()
-        },
+        Command::Undo { habit } => {
+            let last_done = store.last_undoable(habit.as_deref())?;
+            let last_done_on = match last_done.as_ref().and_then(|d| d.origin.as_deref()) {
+                Some(origin) => store.device_names()?.of(Some(origin)).map(str::to_string),
+                None => None,
+            };
+            Context {
+                last_done,
+                last_done_on,
+                last_entry: match habit {
+                    None => store.last_diary_entry()?,
+                    Some(_) => None,
+                },
+                ..Context::default()
+            }
+        }
         Command::UndoDiary => Context {
             last_entry: store.last_diary_entry()?,
             ..Context::default()

@@ -45,6 +45,7 @@ use crate::ownership;
 
 mod imported;
 mod synced;
+pub use synced::{DeviceNames, DeviceSummary};
 
 /// How long a write waits for another process's write to finish before
 /// giving up with [`StoreError::Locked`].
@@ -487,15 +488,15 @@ impl StoreError {
 
 /// A `SELECT` of the columns [`RawEvent::from_row`] reads from `events`
 /// (or, given `from = "…"` first, from that view), then `$rest`. The views
-/// were made before events had an origin, and have none: what is read
-/// through them is for this device's decisions (what to undo, what the
-/// diary says), where the origin plays no part.
+/// were made before events had an origin, and have none: it is looked up
+/// by id, a row read more per event.
 macro_rules! select_events {
     (from = $from:literal, $($rest:expr),+) => {
         concat!(
-            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data, NULL FROM ",
+            "SELECT id, at_ms, date, habit, kind, amount, until_ms, target, source, data, ",
+            "(SELECT origin FROM events AS o WHERE o.id = v.id) FROM ",
             $from,
-            " ",
+            " AS v ",
             $($rest),+
         )
     };

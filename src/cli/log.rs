@@ -2,7 +2,6 @@
 //! diary's entries with their details.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use clap::Args;
@@ -16,6 +15,7 @@ use crate::command::{DIARY, find_habit, parse_date};
 use crate::diary::Episode;
 use crate::event::{Event, Kind};
 use crate::quote::escape;
+use crate::store::DeviceNames;
 use crate::timespec::{push_date, push_rfc3339, rfc3339};
 
 /// Arguments of `habitd log`.
@@ -53,37 +53,8 @@ struct Row<'a> {
     device: Option<&'a str>,
 }
 
-/// The devices events came from.
-struct Devices {
-    /// The names the other devices give themselves, by device id.
-    names: HashMap<String, String>,
-    /// The ids this history had before it was copied or moved here.
-    former: HashSet<String>,
-}
-
-impl Devices {
-    fn of_store(store: &crate::store::Store) -> anyhow::Result<Devices> {
-        Ok(Devices {
-            names: store.device_names()?.into_iter().collect(),
-            former: store.former_ids()?.into_iter().collect(),
-        })
-    }
-
-    /// The name of the device `event` was recorded on, `None` for this
-    /// history's own; its id for a device that gave no name, unless that
-    /// is this history's own former id (a machine since reinstalled, say).
-    fn of<'e>(&'e self, event: &'e Event) -> Option<&'e str> {
-        let origin = event.origin.as_deref()?;
-        match self.names.get(origin) {
-            Some(name) => Some(name),
-            None if self.former.contains(origin) => None,
-            None => Some(origin),
-        }
-    }
-}
-
 impl<'a> Row<'a> {
-    fn new(event: &'a Event, tz: &jiff::tz::TimeZone, devices: &'a Devices) -> Row<'a> {
+    fn new(event: &'a Event, tz: &jiff::tz::TimeZone, devices: &'a DeviceNames) -> Row<'a> {
         let show = |at: Timestamp| rfc3339(at, tz);
         Row {
             id: event.id,
@@ -101,7 +72,7 @@ impl<'a> Row<'a> {
                 .data
                 .as_deref()
                 .map(|data| serde_json::from_str(data).unwrap_or_else(|_| data.to_string().into())),
-            device: devices.of(event),
+            device: devices.of(event.origin.as_deref()),
         }
     }
 }
@@ -148,7 +119,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
         }
     };
     let tz = &config.timezone;
-    let devices = Devices::of_store(&store)?;
+    let devices = store.device_names()?;
     let mut out = Out::stdout();
     if args.json {
         let mut array = JsonArray::default();
@@ -195,7 +166,7 @@ pub(super) fn log(explicit: Option<&Path>, args: &LogArgs) -> anyhow::Result<Exi
                 line.push_str(&csv_field(data));
             }
             line.push(',');
-            if let Some(device) = devices.of(&event) {
+            if let Some(device) = devices.of(event.origin.as_deref()) {
                 line.push_str(&csv_field(device));
             }
             line.push('\n');

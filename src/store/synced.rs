@@ -3,6 +3,8 @@
 //! devices' events recorded once each, in one transaction, with each
 //! `undone`'s target found by global id.
 
+use std::collections::{HashMap, HashSet};
+
 use rusqlite::{OptionalExtension, params};
 
 use super::{RawEvent, Store, StoreError, sqlite_error};
@@ -298,20 +300,44 @@ impl Store {
             .collect())
     }
 
-    /// The ids this history had before it was copied or moved to this
-    /// machine (see [`Store::settle_device`]).
-    pub fn former_ids(&self) -> Result<Vec<String>, StoreError> {
-        self.query("SELECT id FROM device_former", [], |row| row.get(0))
-    }
-
-    /// The name each other device gives itself, for showing where an event
-    /// came from.
-    pub fn device_names(&self) -> Result<Vec<(String, String)>, StoreError> {
-        self.query(
+    /// How the devices events came from are named (see [`DeviceNames`]).
+    pub fn device_names(&self) -> Result<DeviceNames, StoreError> {
+        let names: Vec<(String, String)> = self.query(
             "SELECT id, name FROM devices WHERE name IS NOT NULL",
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        )?;
+        let former: Vec<String> =
+            self.query("SELECT id FROM device_former", [], |row| row.get(0))?;
+        Ok(DeviceNames {
+            names: names.into_iter().collect(),
+            former: former.into_iter().collect(),
+        })
+    }
+}
+
+/// The one rule of how the device an event came from is shown: by the name
+/// it gives itself, else its id; and not at all for this history's own
+/// events — those recorded here, and those recorded under an id it had
+/// before it was copied or moved to this machine (unless that machine
+/// names itself, as the machine a copy was made from does).
+#[derive(Debug, Default)]
+pub struct DeviceNames {
+    names: HashMap<String, String>,
+    former: HashSet<String>,
+}
+
+impl DeviceNames {
+    /// What to call the device of an event from `origin` (its
+    /// [`Event::origin`](crate::event::Event::origin)); `None` for this
+    /// history's own.
+    pub fn of<'e>(&'e self, origin: Option<&'e str>) -> Option<&'e str> {
+        let origin = origin?;
+        match self.names.get(origin) {
+            Some(name) => Some(name),
+            None if self.former.contains(origin) => None,
+            None => Some(origin),
+        }
     }
 }
 
