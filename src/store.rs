@@ -73,11 +73,25 @@ CREATE INDEX events_target ON events (target) WHERE target IS NOT NULL;
     };
 }
 
+/// The months an inserted event makes stale: those of the `done` events
+/// among itself and its target. One text, for the insert trigger of steps
+/// 2 and 3 and the one step 4 makes again.
+macro_rules! month_totals_stale_on_insert {
+    () => {
+        r#"    INSERT INTO month_totals_stale
+        SELECT NEW.habit, substr(NEW.date, 1, 7) WHERE NEW.kind = 'done'
+        UNION ALL SELECT habit, substr(date, 1, 7) FROM events
+            WHERE id = NEW.target AND kind = 'done';
+"#
+    };
+}
+
 /// The triggers that keep `month_totals`, as step 2 made them and step 3
 /// makes them again (dropping `events` drops them): one text.
 macro_rules! month_totals_triggers {
     () => {
-        r#"CREATE TRIGGER month_totals_refresh INSTEAD OF INSERT ON month_totals_stale
+        concat!(
+            r#"CREATE TRIGGER month_totals_refresh INSTEAD OF INSERT ON month_totals_stale
 BEGIN
     DELETE FROM month_totals WHERE habit = NEW.habit AND month = NEW.month;
     INSERT INTO month_totals (habit, month, days)
@@ -96,11 +110,9 @@ END;
 CREATE TRIGGER month_totals_on_insert AFTER INSERT ON events
 WHEN NEW.kind IN ('done', 'undone')
 BEGIN
-    INSERT INTO month_totals_stale
-        SELECT NEW.habit, substr(NEW.date, 1, 7) WHERE NEW.kind = 'done'
-        UNION ALL SELECT habit, substr(date, 1, 7) FROM events
-            WHERE id = NEW.target AND kind = 'done';
-END;
+"#,
+            month_totals_stale_on_insert!(),
+            r#"END;
 CREATE TRIGGER month_totals_on_delete AFTER DELETE ON events
 WHEN OLD.kind IN ('done', 'undone')
 BEGIN
@@ -121,6 +133,7 @@ BEGIN
             WHERE id = NEW.target AND kind = 'done';
 END;
 "#
+        )
     };
 }
 
@@ -284,7 +297,8 @@ CREATE VIEW live_diary AS
 CREATE INDEX events_diary ON events (kind, date) WHERE kind IN ('cramp', 'no_cramps');
 "#,
     ),
-    r#"
+    concat!(
+        r#"
 -- Sync (see sync.rs). This history's device id, made here, so that every
 -- history has one from the moment it exists and an old one gets one as it
 -- is brought up to date: 64 random bits as 16 hex digits. `machine` is the
@@ -331,7 +345,22 @@ CREATE TABLE sync_waiting (
     line      TEXT NOT NULL,
     PRIMARY KEY (origin, origin_id)
 ) STRICT, WITHOUT ROWID;
+
+-- A merge of another device's events refreshes each month it touched once,
+-- not once an event (which made the first sync of decades take minutes):
+-- while the one row of `merging` is there — only ever inside the merge's
+-- own transaction, so no other writer sees it — the insert trigger leaves
+-- the refresh to the merge (see store/synced.rs).
+CREATE TABLE merging (one INTEGER PRIMARY KEY CHECK (one = 1)) STRICT;
+DROP TRIGGER month_totals_on_insert;
+CREATE TRIGGER month_totals_on_insert AFTER INSERT ON events
+WHEN NEW.kind IN ('done', 'undone') AND NOT EXISTS (SELECT 1 FROM merging)
+BEGIN
 "#,
+        month_totals_stale_on_insert!(),
+        r#"END;
+"#,
+    ),
 ];
 
 /// The schema version this habitd writes and understands.
@@ -2381,8 +2410,9 @@ mod tests {
         // Global ids are this device's and the old ids; the old `undone`
         // still names its target, and reminders are not shared.
         let shared: Vec<(String, Option<String>)> = store
-            .shared_since(0)
+            .shared_since(0, 100)
             .unwrap()
+            .0
             .iter()
             .map(|e| (e.id.to_string(), e.target.as_ref().map(ToString::to_string)))
             .collect();
@@ -2537,13 +2567,26 @@ mod tests {
         assert_eq!(sequence(&conn), 9, "the high-water mark of ids");
 
         // Every index, trigger and view made again as it was: only the
-        // table (its CHECKs) and live_dones (one more column) differ, and
+        // table (its CHECKs) and live_dones (one more column) differ, the
+        // insert trigger leaves a merge's months to the merge (step 4), and
         // the diary's view and index are new.
         let after = schema_entries(&conn);
         for entry in &schema {
             let (kind, name, ..) = entry;
             if (kind == "table" && name == "events") || name == "live_dones" {
                 assert!(after.iter().any(|a| &a.1 == name), "{name} is gone");
+            } else if name == "month_totals_on_insert" {
+                let now = after.iter().find(|a| &a.1 == name).expect("still there");
+                let sql = now.3.as_deref().unwrap_or_default();
+                let was = entry.3.as_deref().unwrap_or_default();
+                assert_eq!(
+                    sql,
+                    was.replace(
+                        "WHEN NEW.kind IN ('done', 'undone')",
+                        "WHEN NEW.kind IN ('done', 'undone') AND NOT EXISTS (SELECT 1 FROM merging)"
+                    ),
+                    "only its condition changed"
+                );
             } else {
                 assert!(after.contains(entry), "{kind} {name} changed or is gone");
             }
@@ -2564,6 +2607,7 @@ mod tests {
                 "events_diary",
                 "events_origin",
                 "live_diary",
+                "merging",
                 "sync_waiting"
             ]
         );

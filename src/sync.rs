@@ -430,22 +430,34 @@ fn export(
         .mode(0o600)
         .open(store.path().with_extension("sync-lock"))?;
     flock(&lock, FlockOperation::LockExclusive)?;
-    let written = last_written(&dir)?;
-    let events = match store.shared_since(written) {
-        Ok(events) => events,
-        Err(e) => return Ok(Err(e)),
-    };
-    if !events.is_empty() {
-        let month = now.strftime("%Y-%m");
-        let path = dir.join(format!("{month}.{SEGMENT_EXTENSION}"));
-        append(&path, &events)?;
-        debug!("wrote {} event(s) to {}", events.len(), path.display());
+    // A batch at a time: the first sync of a long history holds a few
+    // thousand events in memory, not decades of them.
+    const BATCH: usize = 4096;
+    let path = dir.join(format!("{}.{SEGMENT_EXTENSION}", now.strftime("%Y-%m")));
+    let mut looked_at = last_written(&dir)?;
+    let mut written = 0;
+    loop {
+        let (events, last) = match store.shared_since(looked_at, BATCH) {
+            Ok(batch) => batch,
+            Err(e) => return Ok(Err(e)),
+        };
+        if last == looked_at {
+            break;
+        }
+        looked_at = last;
+        if !events.is_empty() {
+            append(&path, &events)?;
+            written += events.len();
+        }
+    }
+    if written > 0 {
+        debug!("wrote {written} event(s) to {}", path.display());
     }
     match store.has_of_others() {
         Ok(has) => say_who_we_are(&dir, settings, &has)?,
         Err(e) => return Ok(Err(e)),
     }
-    Ok(Ok(events.len()))
+    Ok(Ok(written))
 }
 
 /// The number of the newest of our events in our subfolder, 0 if none.

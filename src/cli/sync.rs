@@ -58,21 +58,29 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
     // Ids also number reminders shown and events from other devices, so a
     // device is behind by the shared events of ours after the newest it
     // read, not by the gap between their ids.
-    let shared = store.shared_since(0)?;
-    let behind = |has: i64| shared.len() - shared.partition_point(|e| e.id.seq <= has);
+    let shared = store.shared_count_after(0)?;
     let devices = store.devices()?;
+    let behind: Vec<Option<usize>> = devices
+        .iter()
+        .map(|d| {
+            d.has_mine
+                .map(|has| store.shared_count_after(has))
+                .transpose()
+        })
+        .collect::<Result<_, _>>()?;
     let mut out = Out::stdout();
     if json {
         let devices: Vec<_> = devices
             .iter()
-            .map(|d| {
+            .zip(&behind)
+            .map(|(d, behind)| {
                 json!({
                     "id": d.id.as_str(),
                     "name": d.name,
                     "events": d.events,
                     "newest": d.newest_ms.and_then(|ms| Timestamp::from_millisecond(ms).ok()).map(|t| t.to_string()),
                     "has_of_this_device": d.has_mine,
-                    "behind": d.has_mine.map(behind),
+                    "behind": behind,
                 })
             })
             .collect();
@@ -81,7 +89,7 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
             "name": settings.device_name(),
             "folder": settings.folder,
             "problem": problem,
-            "shared_events": shared.len(),
+            "shared_events": shared,
             "devices": devices,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
@@ -98,7 +106,7 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
             "no other device seen yet: set up habitd with the same [sync] folder on another machine"
         )?;
     }
-    for device in &devices {
+    for (device, behind) in devices.iter().zip(&behind) {
         let name = device.name.as_deref().unwrap_or("(unnamed)");
         let newest = match device
             .newest_ms
@@ -115,13 +123,10 @@ pub(super) fn sync(explicit: Option<&Path>, args: &SyncArgs) -> anyhow::Result<E
             ),
             None => "no events yet".to_string(),
         };
-        let behind = match device.has_mine {
-            None if !shared.is_empty() => "has read none of this device's".to_string(),
-            None => "up to date".to_string(),
-            Some(has) => match behind(has) {
-                0 => "up to date with this device".to_string(),
-                n => format!("{n} of this device's events behind"),
-            },
+        let behind = match behind {
+            None if shared > 0 => "has read none of this device's".to_string(),
+            None | Some(0) => "up to date with this device".to_string(),
+            Some(n) => format!("{n} of this device's events behind"),
         };
         writeln!(
             out,

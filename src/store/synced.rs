@@ -22,13 +22,37 @@ const SHARED_SINCE: &str = "
     WHERE e.id > ?1
       AND (?5 OR e.origin IS NULL OR e.origin IN (SELECT id FROM device_former))
       AND e.kind NOT IN (?2, ?3, ?4)
-    ORDER BY e.id";
+    ORDER BY e.id
+    LIMIT ?6";
+
+/// How many of this device's shared events (as [`SHARED_SINCE`] has them)
+/// come after id ?1.
+const SHARED_COUNT: &str = "
+    SELECT COUNT(*) FROM events AS e
+    WHERE e.id > ?1
+      AND (e.origin IS NULL OR e.origin IN (SELECT id FROM device_former))
+      AND e.kind NOT IN (?2, ?3, ?4)";
 
 /// Inserts ?1…?9 as an event from device ?10, its id there ?11.
 const INSERT_FROM: &str = "
     INSERT INTO events (at_ms, date, habit, kind, amount, until_ms, target, source, data,
                         origin, origin_id)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// Refreshes, once each, the months of `done` events that the events after
+/// id ?1 (those a merge recorded) changed: their own, and their targets'.
+/// The insert trigger does this for one event at a time, and leaves it to
+/// the merge while `merging` has its row (see the schema's step 4).
+const REFRESH_MERGED: &str = "
+    INSERT INTO month_totals_stale
+        SELECT DISTINCT habit, month FROM (
+            SELECT habit, substr(date, 1, 7) AS month FROM events
+                WHERE id > ?1 AND kind = 'done'
+            UNION ALL
+            SELECT t.habit, substr(t.date, 1, 7) FROM events AS u
+                JOIN events AS t ON t.id = u.target
+                WHERE u.id > ?1 AND u.kind = 'undone' AND t.kind = 'done'
+        )";
 
 /// Per other device: its events here, the newest one's instant, and the
 /// newest of its ids we have.
@@ -73,36 +97,64 @@ impl Store {
     }
 
     /// This device's shared events ([`line::shared`]) recorded after id
-    /// `after`, in order, with global ids: those recorded here, and those
-    /// recorded under an id it had before it was copied to another machine
-    /// (each under that id, and still numbered by its id here). An `undone` whose target is gone
-    /// (removed by hand) is left out: no other device could place it.
-    pub fn shared_since(&self, after: i64) -> Result<Vec<Shared>, StoreError> {
-        self.shared_events(after, false)
+    /// `after`, at most `limit` of them, in order, with global ids: those
+    /// recorded here, and those recorded under an id it had before it was
+    /// copied to another machine (each under that id, and still numbered by
+    /// its id here). An `undone` whose target is gone (removed by hand) is
+    /// left out: no other device could place it. Also returns the last id
+    /// looked at, from which to go on.
+    pub fn shared_since(&self, after: i64, limit: usize) -> Result<(Vec<Shared>, i64), StoreError> {
+        self.shared_events(after, false, limit)
+    }
+
+    /// How many of this device's shared events ([`Store::shared_since`])
+    /// come after id `after`.
+    pub fn shared_count_after(&self, after: i64) -> Result<usize, StoreError> {
+        let kept = kept_kinds();
+        self.conn
+            .prepare_cached(SHARED_COUNT)
+            .and_then(|mut count| {
+                count.query_row(params![after, kept[0], kept[1], kept[2]], |row| {
+                    row.get::<_, i64>(0)
+                })
+            })
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(|e| sqlite_error(&self.path, e))
     }
 
     /// Every shared event here, each by its global id: the history as all
     /// devices name it, for comparing two devices' histories.
     #[cfg(test)]
     pub(crate) fn history_by_global_id(&self) -> Result<Vec<Shared>, StoreError> {
-        self.shared_events(0, true)
+        Ok(self.shared_events(0, true, usize::MAX)?.0)
     }
 
-    fn shared_events(&self, after: i64, every_device: bool) -> Result<Vec<Shared>, StoreError> {
+    fn shared_events(
+        &self,
+        after: i64,
+        every_device: bool,
+        limit: usize,
+    ) -> Result<(Vec<Shared>, i64), StoreError> {
         let own = self.device_id()?;
-        let kept: Vec<&str> = Kind::ALL
-            .into_iter()
-            .filter(|&k| !line::shared(k))
-            .map(Kind::as_str)
-            .collect();
+        let kept = kept_kinds();
         let fail = |e| sqlite_error(&self.path, e);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut statement = self.conn.prepare_cached(SHARED_SINCE).map_err(fail)?;
         let mut rows = statement
-            .query(params![after, kept[0], kept[1], kept[2], every_device])
+            .query(params![
+                after,
+                kept[0],
+                kept[1],
+                kept[2],
+                every_device,
+                limit
+            ])
             .map_err(fail)?;
         let mut shared = Vec::new();
+        let mut looked_at = after;
         while let Some(row) = rows.next().map_err(fail)? {
             let raw = RawEvent::from_row(row).map_err(fail)?;
+            looked_at = raw.id;
             let mut event = raw
                 .decode()
                 .map_err(|problem| self.bad_event(raw.id, problem))?
@@ -136,7 +188,7 @@ impl Store {
             };
             shared.push(Shared { id, event, target });
         }
-        Ok(shared)
+        Ok((shared, looked_at))
     }
 
     /// Makes sure this history is the device its id says, on `machine`
@@ -211,6 +263,12 @@ impl Store {
         let own = self.device_id()?;
         self.write(|tx| {
             let mut recorded = 0;
+            // Every event recorded by this merge has a greater id.
+            let before: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| {
+                    row.get(0)
+                })?;
+            tx.execute("INSERT INTO merging (one) VALUES (1)", [])?;
             for (device, peer) in peers {
                 tx.prepare_cached(
                     "INSERT INTO devices (id, name, has_mine) VALUES (?1, ?2, ?3)
@@ -252,6 +310,8 @@ impl Store {
                 tx.prepare_cached("DELETE FROM sync_waiting WHERE origin = ?1 AND origin_id = ?2")?
                     .execute(params![event.id.device.as_str(), event.id.seq])?;
             }
+            tx.execute("DELETE FROM merging", [])?;
+            tx.execute(REFRESH_MERGED, [before])?;
             let still: i64 =
                 tx.query_row("SELECT COUNT(*) FROM sync_waiting", [], |row| row.get(0))?;
             Ok((recorded, usize::try_from(still).unwrap_or(0)))
@@ -339,6 +399,15 @@ impl DeviceNames {
             None => Some(origin),
         }
     }
+}
+
+/// The kinds that stay on their machine, as the SQL above binds them.
+fn kept_kinds() -> Vec<&'static str> {
+    Kind::ALL
+        .into_iter()
+        .filter(|&k| !line::shared(k))
+        .map(Kind::as_str)
+        .collect()
 }
 
 /// The local id of the event with global id `id`, if it is here.

@@ -39,6 +39,24 @@ fn done(habit: &str, day: &str, amount: i64) -> NewEvent {
 /// left out.
 type Canonical = BTreeSet<String>;
 
+/// Each habit's day totals as the rule says, worked out in Rust from the
+/// events themselves: a `done` counts unless an `undone` names it. What
+/// the store keeps (and a merge refreshes) must agree.
+fn rule_totals(store: &Store, habit: &str) -> Vec<(jiff::civil::Date, i64)> {
+    let events = store.history_by_global_id().unwrap();
+    let taken_back: BTreeSet<&GlobalId> = events.iter().filter_map(|e| e.target.as_ref()).collect();
+    let mut totals = std::collections::BTreeMap::new();
+    for e in &events {
+        if e.event.kind == Kind::Done
+            && e.event.habit.as_deref() == Some(habit)
+            && !taken_back.contains(&e.id)
+        {
+            *totals.entry(e.event.date).or_insert(0) += e.event.amount.unwrap_or(0);
+        }
+    }
+    totals.into_iter().collect()
+}
+
 fn canonical(store: &Store) -> Canonical {
     store
         .history_by_global_id()
@@ -161,7 +179,7 @@ fn a_torn_tail_of_our_own_is_cut_off_and_written_again() {
     pair.a.0.append(&done("water", "2026-11-27", 3)).unwrap();
     let own = pair.folder.join(pair.a.0.device_id().unwrap().as_str());
     let segment = own.join("2026-11.jsonl");
-    let second = line::encode(&pair.a.0.shared_since(1).unwrap()[0]);
+    let second = line::encode(&pair.a.0.shared_since(1, 1).unwrap().0[0]);
     let mut file = OpenOptions::new().append(true).open(&segment).unwrap();
     file.write_all(&second.as_bytes()[..20]).unwrap();
     drop(file);
@@ -512,6 +530,9 @@ proptest! {
             }
             // Never more than what was sent: no event from nowhere.
             prop_assert!(canonical(&store).is_subset(&expected));
+            for habit in ["water", "walk"] {
+                prop_assert_eq!(store.daily_totals(habit).unwrap(), rule_totals(&store, habit));
+            }
         }
         // The rest, leaving alone what arrived whole: what was read of it
         // is not read again.
