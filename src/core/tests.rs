@@ -344,12 +344,9 @@ fn one_glass(now: &str) -> State {
     state
 }
 
-#[test]
-fn done_from_the_notification_shows_progress_and_replans() {
-    let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
-    let fired = core.step(Input::Timer, ts("2026-11-26T11:00:00Z"));
-    deliver(&mut core, &fired, ts("2026-11-26T11:00:00Z"));
-    let now = ts("2026-11-26T11:00:30Z");
+/// Presses Done on notification 100 at `now`, and has the store answer
+/// with `message` and `state`: what the core does then.
+fn done_pressed(core: &mut Core, now: Timestamp, message: &str, state: State) -> Vec<Effect> {
     let pressed = core.step(
         Input::Pressed {
             id: 100,
@@ -360,15 +357,29 @@ fn done_from_the_notification_shows_progress_and_replans() {
     let [Effect::Apply { ticket, .. }] = pressed.as_slice() else {
         panic!("{pressed:?}");
     };
-    let applied = core.step(
+    core.step(
         Input::Applied {
             ticket: *ticket,
             outcome: Ok(Applied {
-                message: "water: 1/8 glasses on 2026-11-26".into(),
-                state: one_glass("2026-11-26T11:00:30Z"),
+                message: message.into(),
+                state,
             }),
         },
         now,
+    )
+}
+
+#[test]
+fn done_from_the_notification_shows_progress_and_replans() {
+    let (mut core, _) = started(CONFIG, &[], "2026-11-26T10:30:00Z");
+    let fired = core.step(Input::Timer, ts("2026-11-26T11:00:00Z"));
+    deliver(&mut core, &fired, ts("2026-11-26T11:00:00Z"));
+    let now = ts("2026-11-26T11:00:30Z");
+    let applied = done_pressed(
+        &mut core,
+        now,
+        "water: 1/8 glasses on 2026-11-26",
+        one_glass("2026-11-26T11:00:30Z"),
     );
     let progress = shows(&applied);
     assert_eq!(progress.len(), 1);
@@ -510,27 +521,13 @@ fn a_count_habit_s_progress_after_done_is_not_closed_when_its_goal_is_met() {
     let now = ts("2026-11-26T11:00:00Z");
     let fired = core.step(Input::Timer, now);
     deliver(&mut core, &fired, now);
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::Done,
-        },
-        now,
-    );
-    let [Effect::Apply { ticket, .. }] = pressed.as_slice() else {
-        panic!("{pressed:?}");
-    };
     let mut eight = State::default();
     eight.totals.insert(("water".into(), day("2026-11-26")), 8);
-    let applied = core.step(
-        Input::Applied {
-            ticket: *ticket,
-            outcome: Ok(Applied {
-                message: "water: 8/8 glasses on 2026-11-26".into(),
-                state: eight.clone(),
-            }),
-        },
+    let applied = done_pressed(
+        &mut core,
         now,
+        "water: 8/8 glasses on 2026-11-26",
+        eight.clone(),
     );
     deliver(&mut core, &applied, now);
     core.step(Input::HistoryChanged, now);
