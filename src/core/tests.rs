@@ -292,13 +292,7 @@ fn skip_on_yesterday_s_reminder_pressed_after_midnight_rests_yesterday() {
     let (mut core, _) = started(CONFIG, &[], "2026-11-26T12:00:00Z");
     let fired = core.step(Input::Timer, ts("2026-11-26T12:30:00Z"));
     deliver(&mut core, &fired, ts("2026-11-26T12:30:00Z"));
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::Skip,
-        },
-        ts("2026-11-27T00:10:00Z"),
-    );
+    let pressed = press(&mut core, 100, Action::Skip, ts("2026-11-27T00:10:00Z"));
     assert!(matches!(
         pressed.as_slice(),
         [Effect::Apply { command: Command::Skip { habit, date: Some(date) }, .. }]
@@ -317,13 +311,7 @@ fn a_press_on_a_notification_this_daemon_did_not_show_records_nothing() {
         action: Action::Done,
     };
     assert!(core.step(unknown, now).is_empty());
-    let ours = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::Snooze,
-        },
-        now,
-    );
+    let ours = press(&mut core, 100, Action::Snooze, now);
     assert!(matches!(
         ours.as_slice(),
         [Effect::Apply { command: Command::Snooze { habit: Some(h), duration: None }, .. }] if h == "water"
@@ -344,16 +332,15 @@ fn one_glass(now: &str) -> State {
     state
 }
 
+/// Presses `action` on notification `id` at `now`: what the core does.
+fn press(core: &mut Core, id: u32, action: Action, now: Timestamp) -> Vec<Effect> {
+    core.step(Input::Pressed { id, action }, now)
+}
+
 /// Presses Done on notification 100 at `now`, and has the store answer
 /// with `message` and `state`: what the core does then.
 fn done_pressed(core: &mut Core, now: Timestamp, message: &str, state: State) -> Vec<Effect> {
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::Done,
-        },
-        now,
-    );
+    let pressed = press(core, 100, Action::Done, now);
     let [Effect::Apply { ticket, .. }] = pressed.as_slice() else {
         panic!("{pressed:?}");
     };
@@ -999,13 +986,7 @@ fn checkin_answer_command(core: &Core, cramps: bool, now: Timestamp) -> Command 
 fn no_on_the_check_in_records_a_quiet_night_through_the_diary_s_request() {
     let mut core = checkin_on_screen();
     let now = ts("2026-11-27T08:31:00Z");
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::No,
-        },
-        now,
-    );
+    let pressed = press(&mut core, 100, Action::No, now);
     let expected = checkin_answer_command(&core, false, now);
     let (command, source, _) = applied_command(&pressed).expect("recorded");
     assert_eq!((command, source), (&expected, Source::Notification));
@@ -1016,13 +997,7 @@ fn yes_on_the_check_in_records_an_episode_and_says_how_to_add_details() {
     let mut core = checkin_on_screen();
     // Pressed after midnight: still about the night the question named.
     let now = ts("2026-11-28T00:10:00Z");
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::Yes,
-        },
-        now,
-    );
+    let pressed = press(&mut core, 100, Action::Yes, now);
     let expected = checkin_answer_command(&core, true, now);
     let (command, _, ticket) = applied_command(&pressed).expect("recorded");
     assert_eq!(command, &expected);
@@ -1056,13 +1031,7 @@ fn yes_on_the_check_in_records_an_episode_and_says_how_to_add_details() {
 fn an_answer_the_store_could_not_take_asks_the_question_again() {
     let mut core = checkin_on_screen();
     let now = ts("2026-11-27T08:31:00Z");
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::No,
-        },
-        now,
-    );
+    let pressed = press(&mut core, 100, Action::No, now);
     let (_, _, ticket) = applied_command(&pressed).expect("recorded");
     core.step(Input::Closed { id: 100 }, now);
     let failed = core.step(
@@ -1085,13 +1054,7 @@ fn an_answer_the_store_could_not_take_asks_the_question_again() {
     // Asked again, not due again: its answer records nothing.
     assert!(records(&deliver(&mut core, &failed, now)).is_empty());
     // A refusal is not asked again: the same answer would be refused.
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::No,
-        },
-        now,
-    );
+    let pressed = press(&mut core, 100, Action::No, now);
     let (_, _, ticket) = applied_command(&pressed).expect("recorded");
     let refused = core.step(
         Input::Applied {
@@ -1172,22 +1135,10 @@ fn the_look_back_is_shown_with_the_week_and_its_report_button_opens_the_report()
     let delivered = deliver(&mut core, &answered, ts("2026-11-29T19:00:00.060Z"));
     assert_eq!(records(&delivered)[0].kind, Kind::Reminded);
     assert_eq!(records(&delivered)[0].at, ts("2026-11-29T19:00:00Z"));
-    let pressed = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::Report,
-        },
-        ts("2026-11-29T19:01:00Z"),
-    );
+    let pressed = press(&mut core, 100, Action::Report, ts("2026-11-29T19:01:00Z"));
     assert_eq!(pressed, [Effect::OpenReport]);
     // A button the look back does not have records nothing.
-    let stray = core.step(
-        Input::Pressed {
-            id: 100,
-            action: Action::Done,
-        },
-        ts("2026-11-29T19:01:00Z"),
-    );
+    let stray = press(&mut core, 100, Action::Done, ts("2026-11-29T19:01:00Z"));
     assert!(stray.is_empty(), "{stray:?}");
 }
 

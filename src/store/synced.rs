@@ -11,27 +11,45 @@ use super::{RawEvent, Store, StoreError, sqlite_error};
 use crate::event::Kind;
 use crate::sync::{DeviceId, GlobalId, Peer, Shared, line};
 
+/// The events `e` after id ?1 that this device tells the others: its own
+/// and those under its former ids (`$also` can widen that, e.g. with a
+/// parameter), of a kind other than ?2, ?3, ?4 (those kept on the machine).
+/// One text for reading them and for counting them.
+macro_rules! shared_after {
+    ($also:literal) => {
+        concat!(
+            "
+    WHERE e.id > ?1
+      AND (",
+            $also,
+            "e.origin IS NULL OR e.origin IN (SELECT id FROM device_former))
+      AND e.kind NOT IN (?2, ?3, ?4)"
+        )
+    };
+}
+
 /// This device's shared events after id ?1 — its own, and those recorded
 /// under its former ids — (with ?5, every device's), each with its target's
 /// origin and id there (a target of this device's own has neither: its
 /// global id is ours and its local id).
-const SHARED_SINCE: &str = "
+const SHARED_SINCE: &str = concat!(
+    "
     SELECT e.id, e.at_ms, e.date, e.habit, e.kind, e.amount, e.until_ms, e.target, e.source,
            e.data, e.origin, t.origin, COALESCE(t.origin_id, t.id), e.origin_id
-    FROM events AS e LEFT JOIN events AS t ON t.id = e.target
-    WHERE e.id > ?1
-      AND (?5 OR e.origin IS NULL OR e.origin IN (SELECT id FROM device_former))
-      AND e.kind NOT IN (?2, ?3, ?4)
+    FROM events AS e LEFT JOIN events AS t ON t.id = e.target",
+    shared_after!("?5 OR "),
+    "
     ORDER BY e.id
-    LIMIT ?6";
+    LIMIT ?6"
+);
 
 /// How many of this device's shared events (as [`SHARED_SINCE`] has them)
 /// come after id ?1.
-const SHARED_COUNT: &str = "
-    SELECT COUNT(*) FROM events AS e
-    WHERE e.id > ?1
-      AND (e.origin IS NULL OR e.origin IN (SELECT id FROM device_former))
-      AND e.kind NOT IN (?2, ?3, ?4)";
+const SHARED_COUNT: &str = concat!(
+    "
+    SELECT COUNT(*) FROM events AS e",
+    shared_after!("")
+);
 
 /// Inserts ?1…?9 as an event from device ?10, its id there ?11.
 const INSERT_FROM: &str = "
@@ -54,8 +72,7 @@ const REFRESH_MERGED: &str = "
                 WHERE u.id > ?1 AND u.kind = 'undone' AND t.kind = 'done'
         )";
 
-/// Per other device: its events here, the newest one's instant, and the
-/// newest of its ids we have.
+/// Per other device: its events here, and the newest one's instant.
 const DEVICES: &str = "
     WITH seen (id) AS (
         SELECT id FROM devices
@@ -63,8 +80,7 @@ const DEVICES: &str = "
     )
     SELECT seen.id, d.name, d.has_mine,
            (SELECT COUNT(*) FROM events WHERE origin = seen.id),
-           (SELECT MAX(at_ms) FROM events WHERE origin = seen.id),
-           (SELECT MAX(origin_id) FROM events WHERE origin = seen.id)
+           (SELECT MAX(at_ms) FROM events WHERE origin = seen.id)
     FROM seen LEFT JOIN devices AS d ON d.id = seen.id
     ORDER BY seen.id";
 
@@ -79,8 +95,6 @@ pub struct DeviceSummary {
     pub events: i64,
     /// When the newest of them happened (by its clock).
     pub newest_ms: Option<i64>,
-    /// The newest of its ids recorded here.
-    pub newest_id: Option<i64>,
     /// The newest of this device's ids it says it has read.
     pub has_mine: Option<i64>,
 }
@@ -342,18 +356,16 @@ impl Store {
                 row.get(2)?,
                 row.get(3)?,
                 row.get(4)?,
-                row.get(5)?,
             ))
         })?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, name, has_mine, events, newest_ms, newest_id)| {
+            .filter_map(|(id, name, has_mine, events, newest_ms)| {
                 Some(DeviceSummary {
                     id: id.parse().ok()?,
                     name,
                     events,
                     newest_ms,
-                    newest_id,
                     has_mine,
                 })
             })
