@@ -717,6 +717,18 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
+    /// A backup of [`water`] alone, written to a new directory (kept as
+    /// long as the first value lives).
+    fn water_backup() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loop.db");
+        let backup = Backup {
+            habits: vec![water()],
+        };
+        write(&path, &backup, false).unwrap();
+        (dir, path)
+    }
+
     fn water() -> LoopHabit {
         LoopHabit {
             name: "Drink water".to_string(),
@@ -794,16 +806,7 @@ mod tests {
 
     #[test]
     fn the_file_has_what_loop_s_importer_reads() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("loop.db");
-        write(
-            &path,
-            &Backup {
-                habits: vec![water()],
-            },
-            false,
-        )
-        .unwrap();
+        let (_dir, path) = water_backup();
         let conn = Connection::open(&path).unwrap();
         // LoopDBImporter.canHandle (a9fddf99): both tables, by these names.
         let found: i64 = conn
@@ -1131,16 +1134,7 @@ mod tests {
 
     #[test]
     fn rows_loop_never_writes_are_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("loop.db");
-        write(
-            &path,
-            &Backup {
-                habits: vec![water()],
-            },
-            false,
-        )
-        .unwrap();
+        let (_dir, path) = water_backup();
         let conn = Connection::open(&path).unwrap();
         conn.execute(
             "UPDATE Repetitions SET timestamp = -86400000 WHERE id = 2",

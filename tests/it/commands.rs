@@ -129,7 +129,11 @@ fn refusals_are_the_same_with_and_without_the_daemon_and_record_nothing() {
 }
 
 /// Calls `method` on the daemon with `body`.
-async fn call<B>(client: &zbus::Connection, method: &str, body: &B) -> zbus::Result<String>
+pub(crate) async fn call<B>(
+    client: &zbus::Connection,
+    method: &str,
+    body: &B,
+) -> zbus::Result<String>
 where
     B: serde::Serialize + zbus::DynamicType,
 {

@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
+use crate::commands::call;
 use crate::faults::{count, log_events};
 use crate::support::{Daemon, DbusSession, TestHome};
 
@@ -355,23 +356,6 @@ fn bad_diary_inputs_are_refused_alike_with_and_without_the_daemon_and_record_not
     daemon.terminate(WAIT).expect("habitd stops");
     let events = log_events(&home);
     assert_eq!(count(&events, "cramp") + count(&events, "no_cramps"), 0);
-}
-
-/// Calls `method` on the daemon with `body`.
-async fn call<B>(client: &zbus::Connection, method: &str, body: &B) -> zbus::Result<String>
-where
-    B: serde::Serialize + zbus::DynamicType,
-{
-    let reply = client
-        .call_method(
-            Some("org.habitd.Habitd"),
-            "/org/habitd/Habitd",
-            Some("org.habitd.Habitd1"),
-            method,
-            body,
-        )
-        .await?;
-    reply.body().deserialize()
 }
 
 fn rejection(reply: zbus::Result<String>) -> String {
